@@ -1,0 +1,89 @@
+/* Megáfono, inside the widget's iframe: report our height to the page that embeds us, send forms
+   without reloading the frame, and move focus to what just changed. Everything works without it. */
+(function () {
+  "use strict";
+
+  var parentOrigin = null;
+  var lastHeight = 0;
+
+  function reportHeight() {
+    if (!parentOrigin) return;
+    var height = Math.ceil(document.body.getBoundingClientRect().height);
+    if (height === lastHeight) return;
+    lastHeight = height;
+    // Only the height ever leaves the frame: nothing a supporter typed.
+    window.parent.postMessage({ megafono: "height", height: height }, parentOrigin);
+  }
+
+  // The loader on the partner page says hello; we answer only our real parent, at its origin.
+  window.addEventListener("message", function (event) {
+    if (event.source !== window.parent || !event.data || event.data.megafono !== "hello") return;
+    parentOrigin = event.origin;
+    document.documentElement.className += " is-sized";
+    lastHeight = 0;
+    reportHeight();
+  });
+
+  if (window.ResizeObserver) {
+    new ResizeObserver(reportHeight).observe(document.body);
+  } else {
+    window.addEventListener("resize", reportHeight);
+  }
+
+  function focusWhatChanged(root) {
+    var target = root.querySelector("[data-focus]");
+    if (target) target.focus();
+  }
+
+  // A problem on our side must not wipe out what the supporter typed: say so above the form.
+  function showNotice(form, message) {
+    var alerts = form.querySelector(".form__alerts");
+    if (!alerts) return;
+    var notice = document.createElement("div");
+    notice.className = "notice";
+    notice.setAttribute("role", "alert");
+    notice.tabIndex = -1;
+    var text = document.createElement("p");
+    text.textContent = message;
+    notice.appendChild(text);
+    alerts.replaceChildren(notice);
+    notice.focus();
+  }
+
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (!window.fetch || !window.DOMParser || form.method.toLowerCase() !== "post") return;
+    event.preventDefault();
+    var button = form.querySelector("[type=submit]");
+    if (button) {
+      if (button.getAttribute("aria-busy") === "true") return;
+      button.setAttribute("aria-busy", "true");
+    }
+    fetch(form.action, { method: "POST", body: new FormData(form), credentials: "omit" })
+      .then(function (response) {
+        return response.text().then(function (html) {
+          var page = new DOMParser().parseFromString(html, "text/html");
+          var next = page.getElementById("widget");
+          if (!next) throw new Error("unexpected response");
+          if (response.status >= 500 || response.status === 429 || response.status === 413) {
+            if (button) button.removeAttribute("aria-busy");
+            showNotice(form, next.textContent.replace(/\s+/g, " ").trim());
+            return;
+          }
+          document.getElementById("widget").replaceWith(next);
+          document.title = page.title;
+          // After a signature the URL is the thank-you page: a reload shows it, not the form again.
+          if (response.redirected) window.history.replaceState(null, "", response.url);
+          focusWhatChanged(next);
+        });
+      })
+      .catch(function () {
+        if (button) button.removeAttribute("aria-busy");
+        showNotice(form, form.getAttribute("data-network-error"));
+      });
+  });
+
+  document.addEventListener("DOMContentLoaded", function () {
+    focusWhatChanged(document);
+  });
+})();

@@ -1,0 +1,164 @@
+"""Fixtures: an app on a real database (a SQLite file and a fresh PostgreSQL database), a client,
+and helpers to fill in the widget's forms the way a browser would."""
+
+import os
+import re
+import secrets
+import shutil
+
+import pytest
+from sqlalchemy import create_engine
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
+
+from widget import PROJECT_ROOT
+from widget import create_app
+from widget.campaigns.loader import campaign_files
+from widget.campaigns.loader import load_campaign_files
+from widget.config import normalize_database_url
+from widget.extensions import db
+from widget.i18n import catalogs
+from widget.storage.database import upgrade_schema
+
+#: The server the suite makes its own throwaway database on.
+POSTGRES_SERVER = os.environ.get(
+    "MEGAFONO_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
+)
+DEMO_CAMPAIGNS = PROJECT_ROOT / "campaigns"
+SECRET_KEY = "test-secret-key-not-for-production"
+
+SUPPORTER = {
+    "given_name": "Ana",
+    "family_name": "Pérez",
+    "email": "ana@example.org",
+    "city": "San Salvador",
+    "postal_code": "01101",
+}
+
+
+def pytest_configure(config):
+    # Outside the tests that check it, the service runs with an explicit key, never a generated one.
+    os.environ.pop("MEGAFONO_ENV", None)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def compiled_catalogs():
+    """The service reads compiled catalogs; they are built here, never committed."""
+    catalogs.compile_catalogs()
+
+
+def make_app(database_url, **overrides):
+    return create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": SECRET_KEY,
+            "SQLALCHEMY_DATABASE_URI": database_url,
+            "CAMPAIGNS_DIR": str(DEMO_CAMPAIGNS),
+            # Tests post forms at machine speed; the fill-time check has its own tests.
+            "FORM_MIN_FILL_SECONDS": 0,
+            **overrides,
+        }
+    )
+
+
+@pytest.fixture(scope="session")
+def postgres_url():
+    """A fresh PostgreSQL database for this run, migrated once, dropped at the end."""
+    server = make_url(normalize_database_url(POSTGRES_SERVER))
+    name = f"megafono_test_{secrets.token_hex(4)}"
+    admin = create_engine(server, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    url = server.set(database=name).render_as_string(hide_password=False)
+    app = make_app(url)
+    with app.app_context():
+        upgrade_schema()
+        db.engine.dispose()
+    yield url
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory):
+    """A migrated SQLite file that each test copies, so no test pays for migrating."""
+    path = tmp_path_factory.mktemp("sqlite-template") / "template.sqlite3"
+    app = make_app(f"sqlite:///{path}")
+    with app.app_context():
+        upgrade_schema()
+        db.engine.dispose()
+    return path
+
+
+def empty_postgres(url):
+    engine = create_engine(url)
+    with engine.begin() as connection:
+        tables = ", ".join(
+            table.name for table in reversed(db.metadata.sorted_tables)
+        )
+        connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+    engine.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request, tmp_path):
+    """Each test that uses the database runs once on SQLite and once on PostgreSQL."""
+    if request.param == "sqlite":
+        path = tmp_path / "megafono.sqlite3"
+        shutil.copyfile(request.getfixturevalue("sqlite_template"), path)
+        return f"sqlite:///{path}"
+    url = request.getfixturevalue("postgres_url")
+    empty_postgres(url)
+    return url
+
+
+@pytest.fixture
+def app(database_url):
+    """The app with the demo campaigns loaded."""
+    app = make_app(database_url)
+    with app.app_context():
+        load_campaign_files(campaign_files(DEMO_CAMPAIGNS))
+    yield app
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+def form_token(page):
+    """The signed token a widget page hands its form."""
+    body = page.get_data(as_text=True) if hasattr(page, "get_data") else page
+    match = re.search(r'name="token" value="([^"]+)"', body)
+    assert match, "the page has no form token"
+    return match.group(1)
+
+
+SAME_ORIGIN = {"Sec-Fetch-Site": "same-origin"}
+
+
+def sign(client, slug="demo-petition", lang="es", headers=None, token=None, source=None, **fields):
+    """Fill in and send a petition the way the browser does: load the form, post it back."""
+    query = f"?lang={lang}" + (f"&source={source}" if source else "")
+    if token is None:
+        token = form_token(client.get(f"/embed/{slug}{query}"))
+    data = {"token": token, **SUPPORTER, **fields}
+    data = {key: value for key, value in data.items() if value is not None}
+    return client.post(f"/embed/{slug}{query}", data=data, headers={**SAME_ORIGIN, **(headers or {})})
+
+
+def count_rows(app, model):
+    with app.app_context():
+        return db.session.query(model).count()
+
+
+def action_count(app, slug="demo-petition"):
+    from widget.storage.models import Campaign
+
+    with app.app_context():
+        db.session.expire_all()
+        return db.session.query(Campaign.action_count).filter_by(slug=slug).scalar()

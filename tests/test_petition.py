@@ -1,0 +1,515 @@
+"""The petition widget through real HTTP: showing, signing once, refusing what it must."""
+
+import time
+
+import pytest
+from bs4 import BeautifulSoup
+from itsdangerous import TimestampSigner
+from werkzeug.datastructures import MultiDict
+
+from tests.conftest import SAME_ORIGIN
+from tests.conftest import SUPPORTER
+from tests.conftest import action_count
+from tests.conftest import count_rows
+from tests.conftest import form_token
+from tests.conftest import sign
+from widget.extensions import db
+from widget.storage.models import Campaign
+from widget.storage.models import Signature
+from widget.storage.models import SpentFormToken
+
+
+def soup(response):
+    return BeautifulSoup(response.get_data(as_text=True), "html.parser")
+
+
+def text_of(response):
+    return " ".join(soup(response).get_text(" ").split())
+
+
+def field_value(response, name):
+    return soup(response).find("input", attrs={"name": name}).get("value")
+
+
+def set_status(app, status, slug="demo-petition"):
+    with app.app_context():
+        campaign = db.session.query(Campaign).filter_by(slug=slug).one()
+        campaign.status = status
+        db.session.commit()
+
+
+# Showing the form
+
+
+def test_form_has_every_autocomplete_token_phones_need(client):
+    page = soup(client.get("/embed/demo-petition?lang=en"))
+    tokens = {field["name"]: field.get("autocomplete") for field in page.select("input.field__input")}
+    assert tokens == {
+        "given_name": "given-name",
+        "family_name": "family-name",
+        "email": "email",
+        "city": "address-level2",
+        "postal_code": "postal-code",
+    }
+    assert page.find("input", attrs={"name": "email"})["type"] == "email"
+    assert page.find("input", attrs={"name": "token"})["type"] == "hidden"
+
+
+def test_every_field_can_be_shown_with_its_token(app, client):
+    with app.app_context():
+        campaign = db.session.query(Campaign).filter_by(slug="demo-petition").one()
+        campaign.settings = {
+            **campaign.settings,
+            "fields": {"shown": ["given_name", "family_name", "email", "city", "postal_code", "country"], "required": ["email"]},
+        }
+        db.session.commit()
+    page = soup(client.get("/embed/demo-petition?lang=en"))
+    country = page.find("input", attrs={"name": "country"})
+    assert country["autocomplete"] == "country-name"
+    assert "(optional)" in page.find("label", attrs={"for": "country"}).get_text()
+    assert page.find("input", attrs={"name": "email"}).has_attr("required")
+
+
+@pytest.mark.parametrize(
+    ("query", "accept_language", "expected"),
+    [
+        ("?lang=en", "es", "en"),
+        ("?lang=es", "en", "es"),
+        ("?lang=EN-gb", None, "en"),
+        ("?page_lang=en-US", "es", "en"),
+        ("?lang=es&page_lang=en", None, "es"),
+        ("", "en-US,en;q=0.9", "en"),
+        ("", "es-MX,es;q=0.9,en;q=0.5", "es"),
+        ("", "fr-FR", "es"),  # the campaign's default language
+        ("", None, "es"),
+        ("?lang=xx", "en", "en"),  # a language we do not have is ignored
+        ("?lang=" + "e" * 500, None, "es"),
+    ],
+)
+def test_language_is_chosen_in_the_documented_order(client, query, accept_language, expected):
+    headers = {"Accept-Language": accept_language} if accept_language else {}
+    page = soup(client.get(f"/embed/demo-petition{query}", headers=headers))
+    assert page.html["lang"] == expected
+
+
+def test_spanish_widget_reads_in_spanish(client):
+    response = client.get("/embed/demo-petition?lang=es")
+    words = text_of(response)
+    for expected in ("Alto a las detenciones", "Nombre", "Apellidos", "Correo electrónico",
+                     "Firmar la petición", "Sea la primera persona en firmar", "Meta: 1.000 firmas",
+                     "Lo que recibe el presidente de la República: solo su nombre y ciudad.",
+                     "Su correo electrónico nunca se entrega ni se publica."):
+        assert expected in words
+    for english in ("Sign the petition", "First name", "Goal"):
+        assert english not in words
+
+
+def test_english_widget_reads_in_english(client):
+    words = text_of(client.get("/embed/demo-petition?lang=en"))
+    assert "What the President of the Republic receives: only your name and city." in words
+    assert "Goal: 1,000 signatures" in words
+    assert "Be the first to sign." in words
+
+
+def test_language_switch_links_to_each_language_and_keeps_the_source(client):
+    page = soup(client.get("/embed/demo-petition?lang=es&source=partner-1"))
+    links = {a["hreflang"]: a for a in page.select(".language-switch a")}
+    assert set(links) == {"es", "en"}
+    assert links["es"].get("aria-current") == "true"
+    assert "source=partner-1" in links["en"]["href"] and "lang=en" in links["en"]["href"]
+    assert soup(client.get(links["en"]["href"])).html["lang"] == "en"
+
+
+def test_privacy_promise_sits_beside_the_button(client):
+    page = soup(client.get("/embed/demo-petition?lang=en"))
+    button = page.select_one(".form__submit button")
+    promise = page.select_one(".form__submit #privacy-promise")
+    assert button["aria-describedby"] == "privacy-promise"
+    assert "only your name and city" in promise.get_text()
+
+
+def test_privacy_promise_follows_what_the_campaign_delivers(app, client):
+    with app.app_context():
+        campaign = db.session.query(Campaign).filter_by(slug="demo-petition").one()
+        campaign.settings = {**campaign.settings, "delivered_fields": ["given_name", "city", "postal_code"]}
+        db.session.commit()
+    promise = soup(client.get("/embed/demo-petition?lang=es")).select_one("#privacy-promise").get_text()
+    assert "solo su nombre, ciudad y código postal" in promise
+
+
+def test_opt_in_is_unchecked_by_default(client):
+    box = soup(client.get("/embed/demo-petition?lang=en")).find("input", attrs={"name": "opt_in"})
+    assert box["type"] == "checkbox" and not box.has_attr("checked")
+
+
+def test_counter_and_goal_are_localized_and_the_goal_steps_up(app, client):
+    with app.app_context():
+        campaign = db.session.query(Campaign).filter_by(slug="demo-petition").one()
+        campaign.action_count = 1234
+        db.session.commit()
+    english = text_of(client.get("/embed/demo-petition?lang=en"))
+    spanish = text_of(client.get("/embed/demo-petition?lang=es"))
+    assert "1,234 people have signed" in english and "Goal: 2,000 signatures" in english
+    assert "1234 personas han firmado" in spanish or "1.234 personas han firmado" in spanish
+    assert "Meta: 2000 firmas" in spanish or "Meta: 2.000 firmas" in spanish
+    bar = soup(client.get("/embed/demo-petition?lang=en")).select_one("progress")
+    assert (bar["value"], bar["max"]) == ("1234", "2000")
+
+
+def test_one_signature_reads_in_the_singular(client):
+    sign(client)
+    assert "1 persona ha firmado" in text_of(client.get("/embed/demo-petition?lang=es"))
+    assert "1 person has signed" in text_of(client.get("/embed/demo-petition?lang=en"))
+
+
+# Signing
+
+
+def test_signing_stores_the_signature_counts_it_and_thanks(app, client):
+    response = sign(client, lang="en", source="partner-7", opt_in="y")
+    assert response.status_code == 303
+    assert response.headers["Location"].startswith("/embed/demo-petition/thanks?")
+    assert "source=partner-7" in response.headers["Location"]
+    thanks = client.get(response.headers["Location"])
+    assert thanks.status_code == 200
+    assert soup(thanks).html["lang"] == "en"
+    assert "Thank you for signing!" in text_of(thanks)
+    assert "1 person has signed" in text_of(thanks)
+    with app.app_context():
+        signature = db.session.query(Signature).one()
+        assert (signature.given_name, signature.family_name, signature.city) == ("Ana", "Pérez", "San Salvador")
+        assert signature.email == "ana@example.org" and signature.email_normalized == "ana@example.org"
+        assert signature.source == "partner-7" and signature.language == "en"
+        assert signature.opted_in is True
+        assert signature.ip_digest and "127.0.0.1" not in signature.ip_digest
+    assert action_count(app) == 1
+
+
+def test_opt_in_is_off_unless_ticked(app, client):
+    sign(client)
+    with app.app_context():
+        assert db.session.query(Signature).one().opted_in is False
+
+
+def test_a_malformed_source_code_is_dropped(app, client):
+    response = sign(client, source="%3Cscript%3Ealert(1)%3C/script%3E")
+    assert response.status_code == 303 and "source" not in response.headers["Location"]
+    with app.app_context():
+        assert db.session.query(Signature).one().source is None
+
+
+def test_the_same_email_is_counted_once_and_gets_the_identical_thank_you(app, client):
+    first = sign(client, email="Ana@Example.org")
+    again = sign(client, email="ana@example.ORG", given_name="Someone", family_name="Else")
+    assert first.status_code == again.status_code == 303
+    assert first.headers["Location"] == again.headers["Location"]
+    assert first.get_data() == again.get_data()
+    assert count_rows(app, Signature) == 1
+    assert action_count(app) == 1
+    with app.app_context():
+        assert db.session.query(Signature).one().given_name == "Ana"
+
+
+def test_different_people_are_each_counted(app, client):
+    for number in range(3):
+        sign(client, email=f"person{number}@example.org")
+    assert action_count(app) == count_rows(app, Signature) == 3
+
+
+def test_no_widget_response_sets_a_cookie(client):
+    responses = [client.get("/embed/demo-petition"), sign(client), sign(client, email="bad")]
+    responses.append(client.get("/embed/demo-petition/thanks"))
+    for response in responses:
+        assert "Set-Cookie" not in response.headers
+
+
+def test_signing_works_with_javascript_off_and_no_cookies_at_all(app):
+    """A browser with JavaScript and cookies off: plain form post, new client each request."""
+    first = app.test_client(use_cookies=False)
+    token = form_token(first.get("/embed/demo-petition?lang=es"))
+    second = app.test_client(use_cookies=False)
+    response = second.post(
+        "/embed/demo-petition",
+        data={"token": token, **SUPPORTER},
+        headers={"Sec-Fetch-Site": "same-origin", "Origin": "http://localhost"},
+    )
+    assert response.status_code == 303
+    assert action_count(app) == 1
+
+
+# Field errors
+
+
+def test_missing_fields_get_spanish_errors_and_the_form_stays_filled(app, client):
+    response = sign(client, given_name="", email="", city="Santa Ana")
+    assert response.status_code == 422
+    words = text_of(response)
+    assert "Corrija los 2 campos que se indican abajo." in words
+    assert "Escriba su nombre." in words and "Escriba su correo electrónico." in words
+    assert field_value(response, "city") == "Santa Ana"
+    assert field_value(response, "family_name") == "Pérez"
+    first = soup(response).find("input", attrs={"name": "given_name"})
+    assert first["aria-invalid"] == "true" and first.has_attr("data-focus")
+    assert first["aria-describedby"] == "given_name-error"
+    assert count_rows(app, Signature) == 0
+
+
+def test_a_bad_email_is_explained_in_english(client):
+    response = sign(client, lang="en", email="ana at example")
+    assert response.status_code == 422
+    assert "Please enter an email address like name@example.org." in text_of(response)
+    assert field_value(response, "email") == "ana at example"
+
+
+def test_a_fresh_token_comes_with_every_error_page(client):
+    response = sign(client, email="")
+    response_token = form_token(response)
+    retry = sign(client, token=response_token)
+    assert retry.status_code == 303
+
+
+# The form token
+
+
+def test_a_missing_or_forged_token_asks_to_try_again_with_the_form_filled(app, client):
+    for token in ("", "forged.token.value", "x" * 5000):
+        response = sign(client, token=token)
+        assert response.status_code == 400
+        assert "Sus datos siguen aquí: vuelva a pulsar el botón." in text_of(response)
+        assert field_value(response, "email") == SUPPORTER["email"]
+    assert count_rows(app, Signature) == 0
+
+
+def test_a_used_token_cannot_be_used_again(app, client):
+    token = form_token(client.get("/embed/demo-petition"))
+    assert sign(client, token=token).status_code == 303
+    replay = sign(client, token=token, lang="en", email="someone.else@example.org")
+    assert replay.status_code == 400
+    assert "please press the button again" in text_of(replay)
+    assert field_value(replay, "email") == "someone.else@example.org"
+    assert action_count(app) == count_rows(app, Signature) == 1
+
+
+def test_an_expired_token_asks_to_try_again(app, client, monkeypatch):
+    six_hours_and_a_bit = 6 * 60 * 60 + 5
+    monkeypatch.setattr(TimestampSigner, "get_timestamp", lambda self: int(time.time()) - six_hours_and_a_bit)
+    stale = form_token(client.get("/embed/demo-petition"))
+    monkeypatch.undo()
+    response = sign(client, token=stale, lang="en")
+    assert response.status_code == 400
+    assert "open for a long time" in text_of(response)
+    assert count_rows(app, Signature) == 0
+
+
+def test_a_token_from_another_campaign_is_refused(app, client):
+    with app.app_context():
+        from widget.security.form_token import issue_form_token
+
+        with app.test_request_context():
+            other = issue_form_token("another-campaign")
+    assert sign(client, token=other).status_code == 400
+    assert count_rows(app, Signature) == 0
+
+
+def test_spent_tokens_are_kept_only_until_they_expire(app, client):
+    sign(client)
+    from widget.security.form_token import forget_expired_tokens
+
+    with app.app_context():
+        assert db.session.query(SpentFormToken).count() == 1
+        assert forget_expired_tokens() == 0
+        token = db.session.query(SpentFormToken).one()
+        token.expires_at = token.expires_at.replace(year=2000)
+        db.session.commit()
+        assert forget_expired_tokens() == 1
+
+
+def test_a_form_sent_faster_than_a_person_can_type_is_not_stored(app, client):
+    app.config["FORM_MIN_FILL_SECONDS"] = 30
+    response = sign(client, lang="en")
+    assert response.status_code == 400
+    assert "That was very quick!" in text_of(response)
+    assert field_value(response, "given_name") == "Ana"
+    assert count_rows(app, Signature) == 0
+
+
+def test_the_honeypot_gets_the_same_thank_you_and_stores_nothing(app, client):
+    person = sign(client)
+    bot = sign(client, website="http://spam.example", email="bot@example.org")
+    assert bot.status_code == 303 and bot.headers["Location"] == person.headers["Location"]
+    assert count_rows(app, Signature) == 1
+
+
+# Posts from other sites
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {"Sec-Fetch-Site": "cross-site"},
+        {"Sec-Fetch-Site": "same-site"},
+        {"Sec-Fetch-Site": None, "Origin": "https://evil.example"},
+        {"Sec-Fetch-Site": None, "Origin": "null"},
+    ],
+)
+def test_posts_made_by_other_sites_are_refused(app, client, headers):
+    token = form_token(client.get("/embed/demo-petition"))
+    sent = {key: value for key, value in headers.items() if value is not None}
+    response = client.post(
+        "/embed/demo-petition?lang=es",
+        data={"token": token, **SUPPORTER},
+        headers=sent,
+    )
+    assert response.status_code == 403
+    assert "Por su seguridad" in text_of(response)
+    assert count_rows(app, Signature) == 0
+
+
+def test_a_post_with_our_own_origin_is_accepted(client):
+    token = form_token(client.get("/embed/demo-petition"))
+    response = client.post(
+        "/embed/demo-petition",
+        data={"token": token, **SUPPORTER},
+        headers={"Origin": "http://localhost"},
+    )
+    assert response.status_code == 303
+
+
+# Hostile and unusual input
+
+
+HOSTILE = [
+    '<script>alert("x")</script>',
+    '"><img src=x onerror=alert(1)>',
+    "Robert'); DROP TABLE signatures;--",
+    "' OR 1=1 --",
+    "{{ 7*7 }}",
+    "%(name)s",
+]
+
+
+@pytest.mark.parametrize("value", HOSTILE)
+def test_hostile_text_is_stored_as_text_and_always_escaped(app, client, value):
+    response = sign(client, given_name=value, email="", city=value)
+    assert response.status_code == 422
+    body = response.get_data(as_text=True)
+    assert value not in body or value in ("' OR 1=1 --", "{{ 7*7 }}", "%(name)s")
+    assert "<script>alert" not in body and "<img src=x" not in body
+    assert field_value(response, "given_name") == value
+    assert sign(client, given_name=value, city=value).status_code == 303
+    with app.app_context():
+        signature = db.session.query(Signature).one()
+        assert signature.given_name == value and signature.city == value
+        assert db.session.query(Campaign).count() == 2
+
+
+def test_invisible_and_direction_changing_characters_are_removed(app, client):
+    sign(client, given_name="\u202eAna\u200b", family_name="Pé\u200drez", city="  San \n Salvador ")
+    with app.app_context():
+        signature = db.session.query(Signature).one()
+        assert signature.given_name == "Ana"
+        assert signature.family_name == "Pé\u200drez"  # joiners that scripts need are kept
+        assert signature.city == "San Salvador"
+
+
+def test_text_is_stored_in_composed_unicode(app, client):
+    sign(client, given_name="Jose\u0301")
+    with app.app_context():
+        assert db.session.query(Signature).one().given_name == "José"
+
+
+@pytest.mark.parametrize("value", ["Ana\x00", "Ana\x07", "\x1b[31mAna"])
+def test_control_characters_are_refused_with_a_message(app, client, value):
+    response = sign(client, lang="en", given_name=value)
+    assert response.status_code == 422
+    assert "Please remove the special characters from this field." in text_of(response)
+    assert count_rows(app, Signature) == 0
+
+
+def test_right_to_left_names_are_welcome(app, client):
+    assert sign(client, given_name="مريم", family_name="אברהם").status_code == 303
+    with app.app_context():
+        assert db.session.query(Signature).one().given_name == "مريم"
+
+
+def test_ten_thousand_characters_get_a_length_error(app, client):
+    response = sign(client, lang="es", given_name="a" * 10_000, city="b" * 10_000)
+    assert response.status_code == 422
+    assert "Use como máximo 100 caracteres." in text_of(response)
+    assert count_rows(app, Signature) == 0
+
+
+def test_a_huge_body_is_refused_before_it_is_read(app, client):
+    response = sign(client, lang="en", given_name="a" * 200_000)
+    assert response.status_code == 413
+    assert "That was too much text" in text_of(response)
+    assert count_rows(app, Signature) == 0
+
+
+def test_an_empty_post_gets_errors_not_a_crash(app, client):
+    response = client.post("/embed/demo-petition", data={}, headers=SAME_ORIGIN)
+    assert response.status_code == 400
+    assert count_rows(app, Signature) == 0
+
+
+def test_repeated_fields_use_the_first_value(app, client):
+    token = form_token(client.get("/embed/demo-petition"))
+    data = MultiDict([("token", token), *SUPPORTER.items(), ("given_name", "Second")])
+    response = client.post("/embed/demo-petition", data=data, headers=SAME_ORIGIN)
+    assert response.status_code == 303
+    with app.app_context():
+        assert db.session.query(Signature).one().given_name == "Ana"
+
+
+@pytest.mark.parametrize("method", ["PUT", "DELETE", "PATCH"])
+def test_other_methods_are_not_allowed(client, method):
+    response = client.open("/embed/demo-petition", method=method)
+    assert response.status_code == 405
+    assert "GET" in response.headers["Allow"]
+
+
+# Campaigns that are not open
+
+
+def test_an_unknown_campaign_is_a_styled_404_in_the_widgets_language(client):
+    response = client.get("/embed/no-such-campaign?lang=es")
+    assert response.status_code == 404
+    page = soup(response)
+    assert page.html["lang"] == "es"
+    assert "No encontramos esta página" in page.get_text()
+    assert page.find("link", rel="stylesheet")
+    english = client.get("/embed/no-such-campaign", headers={"Accept-Language": "en"})
+    assert "Page not found" in text_of(english)
+
+
+@pytest.mark.parametrize("slug", ["x" * 500, "%00", "..%2F..%2Fetc%2Fpasswd", "ñandú", "<b>"])
+def test_strange_slugs_are_a_404(client, slug):
+    assert client.get(f"/embed/{slug}").status_code == 404
+
+
+def test_a_draft_campaign_is_not_public(app, client):
+    set_status(app, "draft")
+    assert client.get("/embed/demo-petition").status_code == 404
+    assert sign(client, token="irrelevant").status_code == 404
+
+
+def test_a_closed_campaign_says_so_and_takes_no_signatures(app, client):
+    sign(client)
+    token = form_token(client.get("/embed/demo-petition"))
+    set_status(app, "closed")
+    page = client.get("/embed/demo-petition?lang=es")
+    assert page.status_code == 200
+    words = text_of(page)
+    assert "Esta petición ya está cerrada" in words and "1 persona ha firmado" in words
+    assert not soup(page).find("form")
+    late = sign(client, token=token, email="late@example.org")
+    assert late.status_code == 409
+    assert action_count(app) == count_rows(app, Signature) == 1
+
+
+def test_the_thank_you_page_reveals_nothing_about_who_signed(client):
+    sign(client, given_name="Distinctive", email="distinctive@example.org")
+    thanks = client.get("/embed/demo-petition/thanks?lang=en")
+    body = thanks.get_data(as_text=True)
+    assert "Distinctive" not in body and "distinctive@example.org" not in body
+    assert "1 person has signed" in text_of(thanks)

@@ -1,0 +1,66 @@
+"""Megáfono: take-action widgets (petitions and call-ins) for rights and solidarity groups."""
+
+from pathlib import Path
+
+from flask import Flask
+
+#: The checkout the service runs from: static files, catalogs and campaign files live beside the package.
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(test_config=None):
+    """Build the application: defaults, then the environment, then the test override."""
+    app = Flask(__name__, static_folder=str(PROJECT_ROOT / "static"))
+    app.jinja_env.trim_blocks = True
+    app.jinja_env.lstrip_blocks = True
+    setup_config(app, test_config)
+    setup_storage(app)
+    setup_i18n(app)
+    setup_security(app)
+    setup_views(app)
+    setup_cli(app)
+    return app
+
+
+def setup_config(app, test_config):
+    from widget.config import load_config
+
+    load_config(app, test_config)
+
+
+def setup_storage(app):
+    from widget.storage import database
+
+    database.init_app(app)
+
+
+def setup_i18n(app):
+    from widget import i18n
+
+    i18n.init_app(app)
+
+
+def setup_security(app):
+    from widget import security
+
+    security.init_app(app)
+
+
+def setup_views(app):
+    from widget import api
+    from widget import assets
+    from widget import errors
+    from widget.embedding import views as embedding_views
+    from widget.petition import blueprint as petition_blueprint
+
+    assets.init_app(app)
+    errors.init_app(app)
+    app.register_blueprint(petition_blueprint)
+    app.register_blueprint(embedding_views.blueprint)
+    app.register_blueprint(api.blueprint)
+
+
+def setup_cli(app):
+    from widget import cli
+
+    cli.init_app(app)

@@ -1,0 +1,160 @@
+"""Load campaign files into the database: every file checked first, then all stored or none."""
+
+import hashlib
+import json
+from dataclasses import dataclass
+from dataclasses import field
+from pathlib import Path
+
+import yaml
+from pydantic import ValidationError
+from sqlalchemy import select
+
+from widget.campaigns.markdown import RENDERER_VERSION
+from widget.campaigns.schema import CampaignDefinition
+from widget.campaigns.schema import content_problems
+from widget.campaigns.schema import stored_content
+from widget.extensions import db
+from widget.storage.models import Campaign
+
+MAX_FILE_BYTES = 512 * 1024
+
+
+@dataclass(frozen=True)
+class Problem:
+    file: str
+    field: str
+    message: str
+
+    def __str__(self):
+        return f"{self.file}: {self.field}: {self.message}"
+
+
+class CampaignFileError(Exception):
+    """One or more campaign files cannot be loaded; nothing was changed."""
+
+    def __init__(self, problems):
+        super().__init__("\n".join(str(problem) for problem in problems))
+        self.problems = problems
+
+
+@dataclass
+class LoadReport:
+    created: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+
+
+def campaign_files(directory):
+    """The campaign files in a folder, in a stable order."""
+    folder = Path(directory)
+    return sorted([*folder.glob("*.yaml"), *folder.glob("*.yml")])
+
+
+def read_campaign_file(path):
+    """Parse and validate one file; raise CampaignFileError naming the file, field and problem."""
+    name = str(path)
+    try:
+        raw = Path(path).read_bytes()
+    except OSError as error:
+        raise CampaignFileError([Problem(name, "(file)", error.strerror or str(error))]) from error
+    if len(raw) > MAX_FILE_BYTES:
+        raise CampaignFileError([Problem(name, "(file)", f"is larger than {MAX_FILE_BYTES} bytes")])
+    try:
+        data = yaml.safe_load(raw.decode("utf-8"))
+    except UnicodeDecodeError as error:
+        raise CampaignFileError([Problem(name, "(file)", "is not UTF-8 text")]) from error
+    except yaml.YAMLError as error:
+        where = getattr(error, "problem_mark", None)
+        location = f"line {where.line + 1}" if where else "(file)"
+        problem = getattr(error, "problem", None) or "is not valid YAML"
+        raise CampaignFileError([Problem(name, location, f"YAML syntax: {problem}")]) from error
+    if not isinstance(data, dict):
+        raise CampaignFileError([Problem(name, "(file)", "must be a mapping of settings, not a list or text")])
+    try:
+        definition = CampaignDefinition.model_validate(data)
+    except ValidationError as error:
+        raise CampaignFileError(
+            [Problem(name, ".".join(str(part) for part in issue["loc"]) or "(file)", issue["msg"])
+             for issue in error.errors()]
+        ) from error
+    problems = [Problem(name, where, message) for where, message in content_problems(definition)]
+    if problems:
+        raise CampaignFileError(problems)
+    return definition
+
+
+def read_campaign_files(paths):
+    """Validate every file, gathering every problem; return (path, definition) pairs."""
+    definitions, problems, seen = [], [], {}
+    for path in paths:
+        try:
+            definition = read_campaign_file(path)
+        except CampaignFileError as error:
+            problems.extend(error.problems)
+            continue
+        if definition.slug in seen:
+            problems.append(Problem(str(path), "slug", f"'{definition.slug}' is also used by {seen[definition.slug]}"))
+            continue
+        seen[definition.slug] = str(path)
+        definitions.append((path, definition))
+    if problems:
+        raise CampaignFileError(problems)
+    return definitions
+
+
+def definition_hash(definition):
+    canonical = json.dumps(
+        [RENDERER_VERSION, definition.model_dump(mode="json")], sort_keys=True, ensure_ascii=False
+    )
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def load_campaign_files(paths):
+    """Store the campaigns these files define, creating or updating by slug; all or nothing.
+
+    Submissions are never touched: a campaign keeps its id, so its signatures and count stay.
+    """
+    definitions = read_campaign_files(paths)
+    existing = {
+        campaign.slug: campaign
+        for campaign in db.session.scalars(
+            select(Campaign).where(Campaign.slug.in_([d.slug for _, d in definitions]))
+        )
+    }
+    problems = [
+        Problem(str(path), "kind", f"cannot change from '{existing[d.slug].kind}' once a campaign has actions")
+        for path, d in definitions
+        if d.slug in existing
+        and existing[d.slug].kind != d.kind
+        and existing[d.slug].action_count > 0
+    ]
+    if problems:
+        raise CampaignFileError(problems)
+
+    report = LoadReport()
+    for _, definition in definitions:
+        digest = definition_hash(definition)
+        campaign = existing.get(definition.slug)
+        if campaign is not None and campaign.definition_hash == digest:
+            report.unchanged.append(definition.slug)
+            continue
+        if campaign is None:
+            campaign = Campaign(slug=definition.slug)
+            db.session.add(campaign)
+            report.created.append(definition.slug)
+        else:
+            report.updated.append(definition.slug)
+        apply_definition(campaign, definition, digest)
+    db.session.commit()
+    return report
+
+
+def apply_definition(campaign, definition, digest):
+    settings = definition.model_dump(mode="json", exclude={"slug", "kind", "status", "default_language", "content"})
+    campaign.kind = definition.kind
+    campaign.status = definition.status
+    campaign.default_language = definition.default_language
+    campaign.content = stored_content(definition)
+    campaign.settings = settings
+    campaign.definition_hash = digest

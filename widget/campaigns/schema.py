@@ -1,0 +1,142 @@
+"""What a campaign file may say, and the checks a file must pass before anything is stored."""
+
+from typing import Annotated
+from typing import Literal
+
+from pydantic import BaseModel
+from pydantic import ConfigDict
+from pydantic import Field
+from pydantic import StringConstraints
+
+PERSON_FIELDS = ("given_name", "family_name", "email", "city", "postal_code", "country")
+
+PersonField = Literal["given_name", "family_name", "email", "city", "postal_code", "country"]
+LanguageCode = Annotated[str, StringConstraints(pattern=r"^[a-z]{2,3}(_[A-Z]{2})?$")]
+Slug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9](?:[a-z0-9-]{0,78}[a-z0-9])?$")]  # see campaigns.SLUG
+HexColour = Annotated[str, StringConstraints(pattern=r"^#[0-9a-fA-F]{6}$")]
+Origin = Annotated[str, StringConstraints(pattern=r"^https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?$")]
+
+Line = Annotated[str, StringConstraints(strip_whitespace=True, max_length=300)]
+Markdown = Annotated[str, StringConstraints(strip_whitespace=True, max_length=20_000)]
+
+#: Text each campaign kind cannot do without, in its default language.
+REQUIRED_TEXT = {
+    "petition": ("title", "petition_text", "thank_you"),
+    "call": ("title", "call_script", "thank_you"),
+}
+
+#: Text written in Markdown and stored as sanitized HTML (under the same key plus `_html`).
+MARKDOWN_TEXT = ("body", "petition_text", "thank_you")
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class CampaignText(Strict):
+    """One language's worth of a campaign's words."""
+
+    title: Line = ""
+    summary: Line = ""
+    body: Markdown = ""
+    #: Whom the petition is addressed to, as it reads in a sentence ("the President of ...").
+    target: Line = ""
+    petition_text: Markdown = ""
+    call_script: Markdown = ""
+    thank_you: Markdown = ""
+    share_text: Line = ""
+    privacy_note: Line = ""
+    consent_text: Line = ""
+
+
+class FieldSettings(Strict):
+    shown: list[PersonField] = ["given_name", "family_name", "email", "city", "postal_code"]
+    required: list[PersonField] = ["given_name", "family_name", "email"]
+
+
+class EmbeddingSettings(Strict):
+    open_to_any_site: bool = True
+    allowed_origins: list[Origin] = []
+
+
+class CampaignDefinition(Strict):
+    slug: Slug
+    kind: Literal["petition", "call"]
+    status: Literal["draft", "live", "closed"] = "draft"
+    default_language: LanguageCode
+    organizer: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=120)]
+    goal: int = Field(default=100, ge=1, le=100_000_000)
+    accent_color: HexColour = "#0b6e4f"
+    fields: FieldSettings = FieldSettings()
+    #: What the target receives. The privacy promise beside the button is built from this list.
+    delivered_fields: list[PersonField] = ["given_name", "family_name", "city"]
+    ask_consent: bool = False
+    embedding: EmbeddingSettings = EmbeddingSettings()
+    content: dict[LanguageCode, CampaignText] = Field(min_length=1)
+
+
+def content_problems(definition):
+    """Problems pydantic cannot see: cross-field rules and completeness of each language.
+
+    Returns (field path, message) pairs; an empty list means the definition can be stored.
+    """
+    problems = []
+    shown = set(definition.fields.shown)
+    for name in definition.fields.required:
+        if name not in shown:
+            problems.append(("fields.required", f"'{name}' is required but not in fields.shown"))
+    for name in definition.delivered_fields:
+        if name not in shown:
+            problems.append(("delivered_fields", f"'{name}' is delivered but never asked for (add it to fields.shown)"))
+
+    default = definition.content.get(definition.default_language)
+    if default is None:
+        return [*problems, ("default_language", f"'{definition.default_language}' has no block under content")]
+
+    needed = list(REQUIRED_TEXT[definition.kind])
+    if definition.ask_consent:
+        needed.append("consent_text")
+    for key in needed:
+        if not getattr(default, key):
+            problems.append((f"content.{definition.default_language}.{key}", "is required"))
+
+    if definition.status == "live":
+        for language, text in definition.content.items():
+            for key, value in default:
+                if value and not getattr(text, key):
+                    problems.append(
+                        (
+                            f"content.{language}.{key}",
+                            f"is missing; a live campaign must be complete in each of its "
+                            f"languages (translate it, or remove the '{language}' block)",
+                        )
+                    )
+    return problems
+
+
+def missing_translations(definition):
+    """(language, key) pairs that will fall back to the default language, for the check command."""
+    default = definition.content[definition.default_language]
+    return [
+        (language, key)
+        for language, text in definition.content.items()
+        for key, value in default
+        if value and not getattr(text, key)
+    ]
+
+
+def stored_content(definition):
+    """Per-language content as stored: plain lines as given, Markdown as sanitized HTML."""
+    from widget.campaigns.markdown import render_markdown
+
+    stored = {}
+    for language, text in definition.content.items():
+        block = {}
+        for key, value in text:
+            if not value:
+                continue
+            if key in MARKDOWN_TEXT:
+                block[f"{key}_html"] = render_markdown(value)
+            block[key] = value
+        stored[language] = block
+    return stored

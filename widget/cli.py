@@ -1,0 +1,148 @@
+"""Command-line tools: `flask --app widget setup`, `campaigns ...` and `translate ...`."""
+
+import sys
+from contextlib import contextmanager
+from pathlib import Path
+
+import click
+from flask import current_app
+from flask.cli import AppGroup
+from sqlalchemy import text
+
+from widget.campaigns.loader import CampaignFileError
+from widget.campaigns.loader import campaign_files
+from widget.campaigns.loader import load_campaign_files
+from widget.campaigns.loader import read_campaign_files
+from widget.campaigns.schema import missing_translations
+from widget.extensions import db
+from widget.i18n import catalogs
+from widget.security.form_token import forget_expired_tokens
+from widget.storage.database import upgrade_schema
+
+campaigns_group = AppGroup("campaigns", help="Check and load campaign files.")
+translate_group = AppGroup("translate", help="Extract, update, compile and check translations.")
+
+#: Any fixed number: PostgreSQL advisory locks are keyed by integers.
+SETUP_LOCK_KEY = 7_365_521
+
+
+def init_app(app):
+    app.cli.add_command(setup_command)
+    app.cli.add_command(campaigns_group)
+    app.cli.add_command(translate_group)
+
+
+@contextmanager
+def one_setup_at_a_time():
+    """On PostgreSQL, app servers starting together run setup one after another."""
+    if db.engine.dialect.name != "postgresql":
+        yield
+        return
+    with db.engine.connect() as connection:
+        connection.execute(text("SELECT pg_advisory_lock(:key)"), {"key": SETUP_LOCK_KEY})
+        try:
+            yield
+        finally:
+            connection.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": SETUP_LOCK_KEY})
+
+
+@click.command("setup")
+def setup_command():
+    """Create or upgrade the schema, compile catalogs, load campaign files. Safe on every start."""
+    compiled = catalogs.compile_catalogs()
+    click.echo(f"Translations compiled: {', '.join(compiled) or 'none'}")
+    with one_setup_at_a_time():
+        upgrade_schema()
+        click.echo("Database schema is up to date.")
+        report = load_or_exit(campaign_files(current_app.config["CAMPAIGNS_DIR"]))
+        forget_expired_tokens()
+    echo_report(report)
+
+
+def load_or_exit(paths):
+    try:
+        return load_campaign_files(paths)
+    except CampaignFileError as error:
+        db.session.rollback()
+        for problem in error.problems:
+            click.echo(f"error: {problem}", err=True)
+        click.echo("Nothing was loaded.", err=True)
+        sys.exit(1)
+
+
+def echo_report(report):
+    for label, slugs in (("created", report.created), ("updated", report.updated), ("unchanged", report.unchanged)):
+        if slugs:
+            click.echo(f"Campaigns {label}: {', '.join(slugs)}")
+
+
+def paths_or_folder(paths):
+    return [Path(path) for path in paths] or campaign_files(current_app.config["CAMPAIGNS_DIR"])
+
+
+@campaigns_group.command("load")
+@click.argument("paths", nargs=-1, type=click.Path(dir_okay=False))
+def load_command(paths):
+    """Load campaign files (default: the campaigns folder). All are checked first; on any error none is loaded."""
+    echo_report(load_or_exit(paths_or_folder(paths)))
+
+
+@campaigns_group.command("check")
+@click.argument("paths", nargs=-1, type=click.Path(dir_okay=False))
+def check_command(paths):
+    """Check campaign files without loading them; list text that falls back to the default language."""
+    try:
+        definitions = read_campaign_files(paths_or_folder(paths))
+    except CampaignFileError as error:
+        for problem in error.problems:
+            click.echo(f"error: {problem}", err=True)
+        sys.exit(1)
+    for path, definition in definitions:
+        for language, key in missing_translations(definition):
+            click.echo(
+                f"warning: {path}: content.{language}.{key}: missing, shown in "
+                f"'{definition.default_language}' instead"
+            )
+        click.echo(f"ok: {path} ({definition.slug}, {definition.status})")
+
+
+@translate_group.command("extract")
+def extract_command():
+    """Collect every translatable string into translations/messages.pot."""
+    count = catalogs.extract()
+    click.echo(f"{count} strings written to {catalogs.display_path(catalogs.TEMPLATE_FILE)}")
+
+
+@translate_group.command("update")
+def update_command():
+    """Bring every language's catalog in line with messages.pot."""
+    for language in catalogs.update():
+        click.echo(f"updated {catalogs.display_path(catalogs.catalog_path(language))}")
+
+
+@translate_group.command("compile")
+def compile_command():
+    """Compile the catalogs the running service reads (.mo files; never committed)."""
+    click.echo(f"compiled: {', '.join(catalogs.compile_catalogs()) or 'none'}")
+
+
+@translate_group.command("init")
+@click.argument("language")
+def init_command(language):
+    """Start a catalog for a new language, e.g. `translate init pt_BR`."""
+    try:
+        path = catalogs.init(language)
+    except (ValueError, FileExistsError) as error:
+        raise click.ClickException(str(error)) from error
+    click.echo(f"created {catalogs.display_path(path)}: translate it, then run `translate compile`")
+
+
+@translate_group.command("check")
+def check_command_translations():
+    """Fail if a shipped catalog is incomplete, fuzzy or inconsistent, or the template is stale."""
+    problems = catalogs.check()
+    for problem in problems:
+        click.echo(f"error: {problem}", err=True)
+    if problems:
+        sys.exit(1)
+    click.echo(f"ok: {', '.join(catalogs.shipped_languages())}")

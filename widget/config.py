@@ -1,0 +1,104 @@
+"""Configuration: safe defaults, then the MEGAFONO_* environment variables, then the test override."""
+
+import os
+import secrets
+from pathlib import Path
+
+import click
+from sqlalchemy.engine import make_url
+
+from widget import PROJECT_ROOT
+
+
+class ConfigurationError(click.ClickException):
+    """The service cannot start with the configuration it was given.
+
+    A ClickException so `flask --app widget ...` prints the message alone, without a traceback.
+    """
+
+
+MISSING_SECRET_KEY = (
+    "MEGAFONO_SECRET_KEY is not set. Form tokens and stored IP digests are signed with it, so the "
+    "service will not start without one outside development. Generate one with\n"
+    "    python3 -c 'import secrets; print(secrets.token_urlsafe(48))'\n"
+    "and set it in the environment of every app server (they must share it), "
+    "or set MEGAFONO_ENV=development on a developer machine."
+)
+
+
+def load_config(app, test_config=None):
+    """Fill app.config from defaults and the environment, then apply the test override."""
+    environ = os.environ
+    app.config.update(
+        ENVIRONMENT=environ.get("MEGAFONO_ENV", "production"),
+        SECRET_KEY=environ.get("MEGAFONO_SECRET_KEY") or None,
+        SQLALCHEMY_DATABASE_URI=database_url(
+            environ.get("MEGAFONO_DATABASE_URL"), Path(app.instance_path)
+        ),
+        REDIS_URL=environ.get("MEGAFONO_REDIS_URL") or None,
+        BASE_URL=(environ.get("MEGAFONO_BASE_URL") or "").rstrip("/") or None,
+        CAMPAIGNS_DIR=environ.get("MEGAFONO_CAMPAIGNS_DIR") or str(PROJECT_ROOT / "campaigns"),
+        # A supporter may keep the form open a long while (reading, fetching their ZIP code);
+        # after this many seconds the form asks them to press the button again.
+        FORM_TOKEN_MAX_AGE=6 * 60 * 60,
+        # Faster than this (in seconds) from showing the form to posting it is a script.
+        FORM_MIN_FILL_SECONDS=2,
+        # Every form we serve is a few kilobytes; refuse anything far larger before parsing it.
+        MAX_CONTENT_LENGTH=64 * 1024,
+        MAX_FORM_MEMORY_SIZE=64 * 1024,
+        SQLALCHEMY_ENGINE_OPTIONS={},
+    )
+    if test_config:
+        app.config.update(test_config)
+    app.config["SQLALCHEMY_DATABASE_URI"] = normalize_database_url(
+        app.config["SQLALCHEMY_DATABASE_URI"]
+    )
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {
+        **engine_options(app.config["SQLALCHEMY_DATABASE_URI"]),
+        **app.config["SQLALCHEMY_ENGINE_OPTIONS"],
+    }
+    if not app.config["SECRET_KEY"]:
+        app.config["SECRET_KEY"] = development_secret_key(app)
+
+
+def database_url(configured, instance_path):
+    """The configured database, or a SQLite file in the instance folder."""
+    if configured:
+        return configured
+    return f"sqlite:///{instance_path / 'megafono.sqlite3'}"
+
+
+def normalize_database_url(url):
+    """Accept plain postgresql:// (and Heroku-style postgres://) URLs by naming the psycopg driver."""
+    parsed = make_url(url)
+    if parsed.drivername in ("postgresql", "postgres"):
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    return parsed.render_as_string(hide_password=False)
+
+
+def engine_options(url):
+    """Connection settings that let the service ride out database restarts."""
+    if url.startswith("sqlite"):
+        # Several gunicorn workers share one file: wait for the write lock instead of failing.
+        return {"connect_args": {"timeout": 15}}
+    return {
+        # A connection that died while the database was down is replaced, not handed out.
+        "pool_pre_ping": True,
+        "pool_size": 5,
+        "max_overflow": 5,
+        # A worker waits a few seconds for the database at most, then answers 503.
+        "pool_timeout": 5,
+        "connect_args": {"connect_timeout": 5},
+    }
+
+
+def development_secret_key(app):
+    """A per-checkout key kept in the instance folder, so every local worker signs alike."""
+    if app.config["ENVIRONMENT"] != "development":
+        raise ConfigurationError(MISSING_SECRET_KEY)
+    key_file = Path(app.instance_path) / "secret_key"
+    if not key_file.exists():
+        key_file.parent.mkdir(parents=True, exist_ok=True)
+        key_file.write_text(secrets.token_urlsafe(48))
+        key_file.chmod(0o600)
+    return key_file.read_text().strip()

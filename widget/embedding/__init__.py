@@ -1,0 +1,1 @@
+"""Embedding: the widget's URLs, who may frame them, and what every widget page shares."""

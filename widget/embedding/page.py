@@ -1,0 +1,56 @@
+"""What every widget page shows around its form: header, language switch, counter, colours."""
+
+from dataclasses import dataclass
+
+from flask import request
+from flask import url_for
+
+from widget.campaigns import current_goal
+from widget.embedding.attribution import source_code
+from widget.i18n import current_language
+from widget.i18n import language_name
+from widget.i18n import offered_languages
+from widget.theme import theme_for
+
+
+@dataclass(frozen=True)
+class LanguageChoice:
+    code: str
+    name: str
+    url: str
+    current: bool
+
+
+def widget_url(endpoint, campaign, language, **params):
+    """A URL inside the widget that keeps the supporter's language and source code."""
+    source = source_code()
+    if source:
+        params["source"] = source
+    return url_for(endpoint, slug=campaign.slug, lang=language, **params)
+
+
+def language_choices(campaign):
+    """The language switch: each language the campaign offers, linking to this same page in it."""
+    here = current_language()
+    endpoint = request.endpoint if request.method == "GET" else "embedding.embed"
+    return [
+        LanguageChoice(code, language_name(code), widget_url(endpoint, campaign, code), code == here)
+        for code in offered_languages()
+    ]
+
+
+def widget_context(campaign):
+    """Template values every widget state needs."""
+    language = current_language()
+    count = campaign.action_count
+    return {
+        "widget_url": widget_url,
+        "campaign": campaign,
+        "text": campaign.text(language),
+        "language": language,
+        "languages": language_choices(campaign),
+        "source": source_code(),
+        "count": count,
+        "goal": current_goal(count, campaign.settings["goal"]),
+        "theme": theme_for(campaign.settings["accent_color"]),
+    }

@@ -1,0 +1,60 @@
+"""The widget's URLs: `/embed/<slug>` shows a campaign, takes its actions, and thanks supporters."""
+
+from typing import Callable
+from typing import NamedTuple
+
+from flask import Blueprint
+from flask import abort
+
+from widget import petition
+from widget.campaigns import find_public_campaign
+from widget.security.headers import allow_framing_by
+from widget.security.origin import post_comes_from_our_pages
+
+blueprint = Blueprint("embedding", __name__)
+
+
+class WidgetKind(NamedTuple):
+    """How one kind of campaign is shown, acted on, and thanked."""
+
+    show: Callable
+    submit: Callable
+    thank: Callable
+
+
+WIDGET_KINDS = {
+    "petition": WidgetKind(petition.show_petition, petition.submit_petition, petition.show_thanks),
+}
+
+
+def framed_campaign(slug):
+    """The campaign, with framing allowed for the sites it may be embedded on."""
+    campaign = find_public_campaign(slug)
+    if campaign.kind not in WIDGET_KINDS:
+        abort(404)
+    embedding = campaign.settings["embedding"]
+    allow_framing_by(["*"] if embedding["open_to_any_site"] else embedding["allowed_origins"])
+    return campaign
+
+
+@blueprint.get("/embed/<slug>")
+def embed(slug):
+    """Show a campaign's widget in the supporter's language."""
+    campaign = framed_campaign(slug)
+    return WIDGET_KINDS[campaign.kind].show(campaign)
+
+
+@blueprint.post("/embed/<slug>")
+def act(slug):
+    """Take the action a supporter posted from the widget (a signature)."""
+    campaign = framed_campaign(slug)
+    if not post_comes_from_our_pages():
+        abort(403)
+    return WIDGET_KINDS[campaign.kind].submit(campaign)
+
+
+@blueprint.get("/embed/<slug>/thanks")
+def thanks(slug):
+    """The thank-you state, shown after an action."""
+    campaign = framed_campaign(slug)
+    return WIDGET_KINDS[campaign.kind].thank(campaign)

@@ -1,0 +1,105 @@
+"""Languages: which one a request is answered in, which ones exist, and locale-aware formatting."""
+
+from functools import cache
+from pathlib import Path
+
+from babel import Locale
+from babel import UnknownLocaleError
+from flask import current_app
+from flask import g
+from flask import request
+from flask_babel import format_decimal
+from flask_babel import get_locale
+
+from widget import PROJECT_ROOT
+from widget.extensions import babel
+
+TRANSLATIONS_DIR = PROJECT_ROOT / "translations"
+
+#: The language the source strings are written in.
+SOURCE_LANGUAGE = "en"
+
+
+def init_app(app):
+    """Bind flask-babel with our locale selector and the catalogs beside the package."""
+    app.config.setdefault("BABEL_DEFAULT_LOCALE", SOURCE_LANGUAGE)
+    app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(TRANSLATIONS_DIR))
+    app.config.setdefault("LANGUAGES", interface_languages(app.config["BABEL_TRANSLATION_DIRECTORIES"]))
+    babel.init_app(app, locale_selector=select_locale)
+    app.jinja_env.globals.update(
+        current_language=current_language,
+        language_name=language_name,
+    )
+    app.jinja_env.filters["count"] = format_count
+
+
+@cache
+def interface_languages(translations_dir):
+    """The source language plus every language with a catalog: adding a catalog adds a language."""
+    found = sorted(
+        path.parent.parent.name
+        for path in Path(translations_dir).glob("*/LC_MESSAGES/messages.po")
+    )
+    return [SOURCE_LANGUAGE, *(lang for lang in found if lang != SOURCE_LANGUAGE)]
+
+
+def offered_languages():
+    """Languages this request may be answered in: the campaign's, where the interface has them."""
+    interface = current_app.config["LANGUAGES"]
+    campaign = g.get("campaign")
+    if campaign is None:
+        return interface
+    return [lang for lang in campaign.languages if lang in interface] or [campaign.default_language]
+
+
+def select_locale():
+    """Choose the language, in this order of priority:
+
+    1. the `lang` parameter (the widget's language switch, or the partner's snippet);
+    2. `page_lang`, the partner page's own `<html lang>`, passed along by the loader;
+    3. the browser's Accept-Language header;
+    4. the campaign's default language (or the source language outside a campaign).
+    """
+    offered = offered_languages()
+    # Only the query string: a form's action URL carries its language, so choosing one never
+    # reads a request body (which may be too large, or not a form at all).
+    for asked in (request.args.get("lang"), request.args.get("page_lang")):
+        chosen = match_language(asked, offered)
+        if chosen:
+            return chosen
+    chosen = request.accept_languages.best_match(offered)
+    if chosen:
+        return chosen
+    campaign = g.get("campaign")
+    return campaign.default_language if campaign is not None else offered[0]
+
+
+def match_language(asked, offered):
+    """The offered language a tag like `es-MX` or `ES` asks for, or None."""
+    if not asked or len(asked) > 35:
+        return None
+    tag = asked.strip().replace("-", "_")
+    if tag in offered:
+        return tag
+    primary = tag.split("_")[0].lower()
+    return primary if primary in offered else None
+
+
+def current_language():
+    """The language of the current response, as a code for `<html lang>` and URLs."""
+    return str(get_locale())
+
+
+@cache
+def language_name(code):
+    """A language's name written in that language ("Español", "English"), for the switch."""
+    try:
+        name = Locale.parse(code).get_display_name(code) or code
+    except (ValueError, UnknownLocaleError):
+        return code
+    return name[:1].upper() + name[1:]
+
+
+def format_count(number):
+    """A count in the reader's number format (1,234 in English)."""
+    return format_decimal(number)

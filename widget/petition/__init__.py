@@ -1,0 +1,146 @@
+"""The petition widget: show the form, take a signature, thank the supporter."""
+
+from datetime import timedelta
+
+from babel.lists import format_list
+from flask import Blueprint
+from flask import current_app
+from flask import redirect
+from flask import render_template
+from flask import request
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
+
+from widget.embedding.page import widget_context
+from widget.embedding.page import widget_url
+from widget.petition.forms import petition_form
+from widget.petition.signatures import Outcome
+from widget.petition.signatures import record_signature
+from widget.security.form_token import FormTokenError
+from widget.security.form_token import issue_form_token
+from widget.security.form_token import read_form_token
+from widget.security.privacy import ip_digest
+
+blueprint = Blueprint("petition", __name__, template_folder="templates")
+
+#: A field people never see; bots that fill in every input fill this one too.
+HONEYPOT_FIELD = "website"
+
+TRY_AGAIN = _l(
+    "This form was open for a long time, or it was already sent. Your details are still here: "
+    "please press the button again."
+)
+TOO_FAST = _l("That was very quick! Please check your details and press the button again.")
+
+# The privacy promise names what the target receives, as the end of "only your ...".
+DELIVERED_FIELD_NAMES = {
+    # NOTE: One item in the privacy promise "What the target receives: only your name and city."
+    "name": lazy_pgettext("privacy promise", "name"),
+    # NOTE: One item in the privacy promise "What the target receives: only your first name and city."
+    "given_name": lazy_pgettext("privacy promise", "first name"),
+    # NOTE: One item in the privacy promise "What the target receives: only your last name and city."
+    "family_name": lazy_pgettext("privacy promise", "last name"),
+    # NOTE: One item in the privacy promise "What the target receives: only your name and city."
+    "city": lazy_pgettext("privacy promise", "city"),
+    # NOTE: One item in the privacy promise "What the target receives: only your name and ZIP code."
+    "postal_code": lazy_pgettext("privacy promise", "ZIP or postal code"),
+    # NOTE: One item in the privacy promise "What the target receives: only your name and country."
+    "country": lazy_pgettext("privacy promise", "country"),
+    # NOTE: One item in the privacy promise "What the target receives: only your name and email address."
+    "email": lazy_pgettext("privacy promise", "email address"),
+}
+
+
+def show_petition(campaign):
+    """The petition form, or a notice that the petition has closed."""
+    context = widget_context(campaign)
+    if not campaign.is_live:
+        return render_template("petition/closed.html", **context)
+    form = petition_form(campaign, context["text"], opt_in_label(campaign))
+    return render_petition_form(context, form)
+
+
+def submit_petition(campaign):
+    """Take a signature; on any problem show the form again, filled in, with the reason."""
+    context = widget_context(campaign)
+    if not campaign.is_live:
+        return render_template("petition/closed.html", **context), 409
+    form = petition_form(campaign, context["text"], opt_in_label(campaign), request.form)
+    if request.form.get(HONEYPOT_FIELD):
+        # A bot: it gets the thank-you a person would, and nothing is stored.
+        return redirect_to_thanks(context)
+    fields_are_valid = form.validate()
+    try:
+        token = read_form_token(request.form.get("token"), campaign.slug)
+    except FormTokenError:
+        return render_petition_form(context, form, notice=TRY_AGAIN, status=400)
+    if not fields_are_valid:
+        return render_petition_form(context, form, status=422)
+    if token.age < timedelta(seconds=current_app.config["FORM_MIN_FILL_SECONDS"]):
+        return render_petition_form(context, form, notice=TOO_FAST, status=400)
+
+    outcome = record_signature(
+        campaign,
+        {name: form[name].data for name in campaign.settings["fields"]["shown"]},
+        token=token,
+        language=context["language"],
+        source=context["source"],
+        opted_in=bool(form["opt_in"].data),
+        consented="consent" in form and bool(form["consent"].data),
+        ip_digest=ip_digest(request.remote_addr),
+    )
+    if outcome is Outcome.TOKEN_ALREADY_USED:
+        return render_petition_form(context, form, notice=TRY_AGAIN, status=400)
+    return redirect_to_thanks(context)
+
+
+def show_thanks(campaign):
+    """The thank-you state. Everyone who signs, or had signed before, sees exactly this."""
+    return render_template("petition/thanks.html", **widget_context(campaign))
+
+
+def render_petition_form(context, form, notice=None, status=200):
+    campaign = context["campaign"]
+    page = render_template(
+        "petition/form.html",
+        form=form,
+        form_token=issue_form_token(campaign.slug),
+        honeypot_field=HONEYPOT_FIELD,
+        notice=notice,
+        privacy_promise=privacy_promise(campaign, context["text"]),
+        **context,
+    )
+    return page, status
+
+
+def redirect_to_thanks(context):
+    return redirect(widget_url("embedding.thanks", context["campaign"], context["language"]), code=303)
+
+
+def opt_in_label(campaign):
+    return _l("Send me updates from %(organization)s", organization=campaign.settings["organizer"])
+
+
+def privacy_promise(campaign, text):
+    """The promise beside the button, built from what the campaign actually delivers."""
+    delivered = list(campaign.settings["delivered_fields"])
+    if "given_name" in delivered and "family_name" in delivered:
+        delivered[delivered.index("given_name")] = "name"
+        delivered.remove("family_name")
+    sentences = []
+    if not delivered:
+        sentences.append(_("We deliver only the number of signatures, never your details."))
+    else:
+        fields = format_list([str(DELIVERED_FIELD_NAMES[name]) for name in delivered], locale=get_locale())
+        if text.get("target"):
+            sentences.append(_("What %(target)s receives: only your %(fields)s.", target=text["target"], fields=fields))
+        else:
+            sentences.append(_("What we deliver: only your %(fields)s.", fields=fields))
+    shown = campaign.settings["fields"]["shown"]
+    if "email" in shown and "email" not in campaign.settings["delivered_fields"]:
+        sentences.append(_("Your email address is never delivered or published."))
+    if text.get("privacy_note"):
+        sentences.append(text["privacy_note"])
+    return sentences

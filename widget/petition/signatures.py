@@ -1,0 +1,57 @@
+"""The one place a signature is written: spend the form token, insert once per email, count it."""
+
+import enum
+
+from sqlalchemy import update
+
+from widget.extensions import db
+from widget.forms import normalized_email
+from widget.security.form_token import spend_form_token
+from widget.storage.database import insert_ignoring_conflict
+from widget.storage.models import Campaign
+from widget.storage.models import Signature
+from widget.storage.models import utcnow
+
+
+class Outcome(enum.Enum):
+    #: Stored and counted, or the email had already signed: the supporter sees the same thank-you.
+    SIGNED = "signed"
+    #: The form token was used before (a resubmitted page); nothing was stored.
+    TOKEN_ALREADY_USED = "token already used"
+
+
+def record_signature(campaign, details, *, token, language, source, opted_in, consented, ip_digest):
+    """Store one signature and count it, all in one transaction.
+
+    The same email on the same campaign is stored and counted once: the insert gives way to the
+    unique key instead of failing, so simultaneous signatures never raise and never double count.
+    A repeat runs the same statements as a first signature, so timing does not tell them apart.
+    """
+    if not spend_form_token(token):
+        db.session.rollback()
+        return Outcome.TOKEN_ALREADY_USED
+    inserted = insert_ignoring_conflict(
+        Signature,
+        campaign_id=campaign.id,
+        given_name=details.get("given_name"),
+        family_name=details.get("family_name"),
+        email=details.get("email"),
+        email_normalized=normalized_email(details.get("email")),
+        city=details.get("city"),
+        postal_code=details.get("postal_code"),
+        country=details.get("country"),
+        language=language,
+        source=source,
+        opted_in=opted_in,
+        consented=consented,
+        ip_digest=ip_digest,
+        created_at=utcnow(),
+    )
+    db.session.execute(
+        update(Campaign)
+        .where(Campaign.id == campaign.id)
+        .values(action_count=Campaign.action_count + int(inserted))
+    )
+    db.session.commit()
+    return Outcome.SIGNED
+

@@ -1,0 +1,84 @@
+"""The widget's form token: signed, time-stamped, bound to one campaign, good for one submission.
+
+It replaces Flask-WTF's session-backed CSRF token, which cannot work in an iframe on a partner's
+site where the browser blocks third-party cookies. Nothing is kept on the server until the token
+is spent; its time stamp also tells how fast the form was filled in.
+"""
+
+import secrets
+from dataclasses import dataclass
+from datetime import UTC
+from datetime import datetime
+from datetime import timedelta
+
+from flask import current_app
+from itsdangerous import BadSignature
+from itsdangerous import SignatureExpired
+from itsdangerous import URLSafeTimedSerializer
+from sqlalchemy import delete
+
+from widget.extensions import db
+from widget.storage.database import insert_ignoring_conflict
+from widget.storage.models import SpentFormToken
+from widget.storage.models import utcnow
+
+SALT = "megafono.form-token.v1"
+
+
+class FormTokenError(Exception):
+    """The token is missing, forged, for another campaign, or too old."""
+
+
+@dataclass(frozen=True)
+class FormToken:
+    nonce: str
+    issued_at: datetime
+
+    @property
+    def age(self):
+        return datetime.now(UTC) - self.issued_at
+
+    @property
+    def expires_at(self):
+        return self.issued_at + timedelta(seconds=current_app.config["FORM_TOKEN_MAX_AGE"])
+
+
+def _serializer():
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=SALT)
+
+
+def issue_form_token(campaign_slug):
+    """A fresh token for one form on one campaign."""
+    return _serializer().dumps({"c": campaign_slug, "n": secrets.token_urlsafe(16)})
+
+
+def read_form_token(token, campaign_slug):
+    """Check a posted token; raise FormTokenError unless it is ours, for this campaign, and current."""
+    if not token or len(token) > 200:
+        raise FormTokenError("missing")
+    try:
+        payload, issued_at = _serializer().loads(
+            token, max_age=current_app.config["FORM_TOKEN_MAX_AGE"], return_timestamp=True
+        )
+    except SignatureExpired as error:
+        raise FormTokenError("expired") from error
+    except BadSignature as error:
+        raise FormTokenError("invalid") from error
+    if not isinstance(payload, dict) or payload.get("c") != campaign_slug:
+        raise FormTokenError("other campaign")
+    nonce = payload.get("n")
+    if not isinstance(nonce, str) or not 8 <= len(nonce) <= 32:
+        raise FormTokenError("invalid")
+    return FormToken(nonce=nonce, issued_at=issued_at)
+
+
+def spend_form_token(token):
+    """Mark a token used, inside the caller's transaction; False if it had been used already."""
+    return insert_ignoring_conflict(SpentFormToken, nonce=token.nonce, expires_at=token.expires_at)
+
+
+def forget_expired_tokens():
+    """Drop spent tokens that have expired: they would be refused as too old anyway."""
+    result = db.session.execute(delete(SpentFormToken).where(SpentFormToken.expires_at < utcnow()))
+    db.session.commit()
+    return result.rowcount

@@ -1,0 +1,1 @@
+"""Storage: the database binding, the schema (typed models and Alembic migrations)."""

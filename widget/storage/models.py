@@ -1,0 +1,100 @@
+"""What Megáfono stores: campaigns, the signatures supporters give them, and spent form tokens."""
+
+from datetime import UTC
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ForeignKey
+from sqlalchemy import Index
+from sqlalchemy import String
+from sqlalchemy import UniqueConstraint
+from sqlalchemy.orm import Mapped
+from sqlalchemy.orm import mapped_column
+
+from widget.extensions import db
+from widget.storage.base import BigId
+
+
+def utcnow():
+    return datetime.now(UTC)
+
+
+class Campaign(db.Model):
+    """A campaign as loaded from its YAML file, plus the live count of actions taken."""
+
+    __tablename__ = "campaigns"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(80), unique=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    status: Mapped[str] = mapped_column(String(20))
+    default_language: Mapped[str] = mapped_column(String(16))
+    #: Per-language text, already rendered where it is Markdown: {"es": {"title": ...}, ...}
+    content: Mapped[dict[str, Any]]
+    #: Everything else the campaign file says (fields, goal, colours, targets, ...).
+    settings: Mapped[dict[str, Any]]
+    #: Hash of the definition last loaded, so loading an unchanged file changes nothing.
+    definition_hash: Mapped[str] = mapped_column(String(64))
+    #: Signatures (or calls) counted so far, kept in step with each insert in the same transaction,
+    #: so showing the counter costs the same with one row or a million.
+    action_count: Mapped[int] = mapped_column(default=0, server_default="0")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    @property
+    def languages(self):
+        """Languages the campaign has content in, its default first."""
+        others = sorted(lang for lang in self.content if lang != self.default_language)
+        return [self.default_language, *others]
+
+    def text(self, language):
+        """The campaign's content in a language, each missing piece taken from the default language."""
+        default = self.content[self.default_language]
+        own = self.content.get(language, {})
+        return {key: own.get(key) or value for key, value in default.items()}
+
+    def text_language(self, language, key):
+        """Which language a piece of content will actually appear in (for the `lang` attribute)."""
+        return language if self.content.get(language, {}).get(key) else self.default_language
+
+    @property
+    def is_live(self):
+        return self.status == "live"
+
+
+class Signature(db.Model):
+    """One supporter's signature on one petition. The email is unique per campaign."""
+
+    __tablename__ = "signatures"
+    __table_args__ = (
+        UniqueConstraint("campaign_id", "email_normalized"),
+        Index("ix_signatures_campaign_id_source", "campaign_id", "source"),
+        Index("ix_signatures_campaign_id_created_at", "campaign_id", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id", ondelete="CASCADE"))
+    given_name: Mapped[str | None] = mapped_column(String(100))
+    family_name: Mapped[str | None] = mapped_column(String(100))
+    email: Mapped[str | None] = mapped_column(String(254))
+    email_normalized: Mapped[str | None] = mapped_column(String(254))
+    city: Mapped[str | None] = mapped_column(String(100))
+    postal_code: Mapped[str | None] = mapped_column(String(20))
+    country: Mapped[str | None] = mapped_column(String(100))
+    language: Mapped[str] = mapped_column(String(16))
+    #: The partner (or sharer) code the supporter came through.
+    source: Mapped[str | None] = mapped_column(String(64))
+    opted_in: Mapped[bool] = mapped_column(default=False)
+    consented: Mapped[bool] = mapped_column(default=False)
+    #: Keyed, truncated digest of the supporter's IP address; the address itself is never stored.
+    ip_digest: Mapped[str | None] = mapped_column(String(32))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class SpentFormToken(db.Model):
+    """A form token that has been used once; kept until it would have expired anyway."""
+
+    __tablename__ = "spent_form_tokens"
+
+    nonce: Mapped[str] = mapped_column(String(32), primary_key=True)
+    expires_at: Mapped[datetime] = mapped_column(index=True)

@@ -1,0 +1,13 @@
+"""The WSGI entry point for gunicorn: `gunicorn wsgi:app`."""
+
+import sys
+
+from widget import create_app
+from widget.config import ConfigurationError
+
+try:
+    app = create_app()
+except ConfigurationError as error:
+    # Stop start-up with the message alone, not a traceback an operator must dig through.
+    sys.stderr.write(f"\nMegáfono cannot start: {error}\n\n")
+    sys.exit(3)
