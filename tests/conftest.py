@@ -73,7 +73,7 @@ def postgres_url():
     app = make_app(url)
     with app.app_context():
         upgrade_schema()
-        db.engine.dispose()
+    close_database(app)
     yield url
     with admin.connect() as connection:
         connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
@@ -87,7 +87,7 @@ def sqlite_template(tmp_path_factory):
     app = make_app(f"sqlite:///{path}")
     with app.app_context():
         upgrade_schema()
-        db.engine.dispose()
+    close_database(app)
     return path
 
 
@@ -113,6 +113,13 @@ def database_url(request, tmp_path):
     return url
 
 
+def close_database(app):
+    """Give back the session's connection, then close every pooled one (no connection leaks)."""
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
 @pytest.fixture
 def app(database_url):
     """The app with the demo campaigns loaded."""
@@ -120,9 +127,7 @@ def app(database_url):
     with app.app_context():
         load_campaign_files(campaign_files(DEMO_CAMPAIGNS))
     yield app
-    with app.app_context():
-        db.session.remove()
-        db.engine.dispose()
+    close_database(app)
 
 
 @pytest.fixture

@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 from flask import current_app
 from flask.cli import AppGroup
+from flask.cli import with_appcontext
 from sqlalchemy import text
 
 from widget.campaigns.loader import CampaignFileError
@@ -47,6 +48,7 @@ def one_setup_at_a_time():
 
 
 @click.command("setup")
+@with_appcontext
 def setup_command():
     """Create or upgrade the schema, compile catalogs, load campaign files. Safe on every start."""
     compiled = catalogs.compile_catalogs()

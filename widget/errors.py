@@ -29,11 +29,11 @@ PAGES = {
         _l("What you sent is far longer than any form needs. Please shorten it and try again."),
     ),
     500: (_l("Something went wrong on our side"), _l("Please try again in a few minutes.")),
-    503: (
-        _l("We are briefly unavailable"),
-        _l("Nothing was saved, so nothing is half-done. Please try again in a minute."),
-    ),
+    503: (_l("We are briefly unavailable"), _l("Please try again in a minute.")),
 }
+
+#: After a form was sent, the supporter needs to know where their action stands.
+UNAVAILABLE_AFTER_POST = _l("Nothing was saved, so nothing is half-done. Please try again in a minute.")
 
 
 def init_app(app):
@@ -46,6 +46,8 @@ def init_app(app):
 def error_page(status):
     """A translated error page (or JSON for the API) with this status."""
     title, message = PAGES.get(status, PAGES[500])
+    if status == 503 and request.method == "POST":
+        message = UNAVAILABLE_AFTER_POST
     if request.path.startswith("/api/") or request.path == "/healthz":
         body = jsonify(error=str(title))
     else:

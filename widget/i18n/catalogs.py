@@ -170,13 +170,13 @@ def message_problems(message, where):
     translations = message.string if isinstance(message.string, tuple) else (message.string,)
     if not all(translations):
         return [CatalogProblem(where, "is not translated")]
-    # A plural translation may leave out what only one source form has (a singular need not
-    # say "1"), but must keep what both have and must not invent any.
-    required = set.intersection(*(set(placeholders(source)) for source in sources))
+    # The first form answers the singular source and every other form the plural one: each must
+    # keep its source's placeholders, and none may invent one (a singular may say "one" for 1).
     allowed = set.union(*(set(placeholders(source)) for source in sources))
     expected_tags = html_tags(sources[-1])
     problems = []
-    for translation in translations:
+    for index, translation in enumerate(translations):
+        required = set(placeholders(sources[min(index, len(sources) - 1)]))
         found = set(placeholders(translation))
         if not required <= found <= allowed:
             missing = ", ".join(sorted(required - found)) or "none"

@@ -1,0 +1,109 @@
+"""Browser fixtures: Debian's Chromium driven by Playwright, the widget on 127.0.0.1, and a
+partner site on `localhost` (another site as far as the browser is concerned)."""
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from flask import abort
+from playwright.sync_api import sync_playwright
+
+from tests.conftest import close_database
+from tests.conftest import make_app
+from tests.servers import ThreadedServer
+from widget import PROJECT_ROOT
+from widget.campaigns.loader import campaign_files
+from widget.campaigns.loader import load_campaign_files
+from widget.storage.database import upgrade_schema
+
+CHROMIUM = os.environ.get("MEGAFONO_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--no-first-run",
+    "--disable-sync",
+    "--disable-quic",
+    "--disable-background-networking",
+    "--disable-component-update",
+    # Chrome's third-party cookie blocking, as Safari and Firefox do by default.
+    "--test-third-party-cookie-phaseout",
+]
+SCREENSHOTS = PROJECT_ROOT / "artifacts" / "screenshots"
+PHONE = {"width": 390, "height": 844}
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if "tests/browser/" in str(item.fspath):
+            item.add_marker(pytest.mark.browser)
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not shutil.which(CHROMIUM) and not Path(CHROMIUM).exists():
+        pytest.fail(f"Chromium is not installed at {CHROMIUM}: run scripts/test-prerequisites.sh")
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def widget_app(tmp_path):
+    app = make_app(f"sqlite:///{tmp_path / 'browser.sqlite3'}")
+    with app.app_context():
+        upgrade_schema()
+        load_campaign_files(campaign_files(PROJECT_ROOT / "campaigns"))
+    yield app
+    close_database(app)
+
+
+@pytest.fixture
+def widget_server(widget_app):
+    with ThreadedServer(widget_app, host="127.0.0.1") as server:
+        yield server
+
+
+class PartnerSite:
+    """A partner's website on another origin, with pages the test writes."""
+
+    def __init__(self):
+        self.pages = {}
+        self.app = Flask("partner")
+        self.app.add_url_rule("/<name>", "page", self.page)
+
+    def page(self, name):
+        if name not in self.pages:
+            abort(404)
+        return self.pages[name]
+
+    def add(self, name, html):
+        self.pages[name] = html
+        return f"{self.url}/{name}"
+
+
+@pytest.fixture
+def partner_site():
+    site = PartnerSite()
+    with ThreadedServer(site.app, host="localhost") as server:
+        site.url = server.url
+        yield site
+
+
+@pytest.fixture
+def context(browser):
+    context = browser.new_context(viewport=PHONE, locale="en-US")
+    yield context
+    context.close()
+
+
+@pytest.fixture
+def page(context):
+    return context.new_page()
+
+
+def screenshot(page, name):
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)

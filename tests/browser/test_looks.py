@@ -1,0 +1,76 @@
+"""Every widget state at phone width, in Spanish and English: nothing overflows, and a screenshot
+of each is kept in artifacts/screenshots/ for people to look at."""
+
+import pytest
+
+from tests.browser.conftest import PHONE
+from tests.browser.conftest import screenshot
+from tests.conftest import make_app
+from tests.servers import ThreadedServer
+from widget.extensions import db
+from widget.storage.models import Campaign
+
+LANGUAGES = ["es", "en"]
+
+
+def assert_fits_the_phone(page):
+    overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+    assert overflow <= 0, f"the page is {overflow}px wider than the phone"
+
+
+def show(page, url, name):
+    page.goto(url)
+    assert_fits_the_phone(page)
+    screenshot(page, name)
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_form_errors_and_thank_you(page, widget_server, lang):
+    form = f"{widget_server.url}/embed/demo-petition?lang={lang}"
+    show(page, form, f"petition-form-{lang}")
+    page.locator("details.more summary").click()
+    screenshot(page, f"petition-form-open-{lang}")
+    page.locator("input[name=email]").fill("not an email")
+    page.locator("button[type=submit]").click()
+    page.locator(".error-summary").wait_for()
+    assert_fits_the_phone(page)
+    screenshot(page, f"petition-errors-{lang}")
+    for name, value in (("given_name", "María José"), ("family_name", "Hernández-Ñúñez"),
+                        ("email", f"mj.{lang}@example.org"), ("city", "San Bernardino")):
+        page.locator(f"input[name={name}]").fill(value)
+    page.locator("button[type=submit]").click()
+    page.locator(".thanks").wait_for()
+    assert_fits_the_phone(page)
+    screenshot(page, f"petition-thanks-{lang}")
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_closed_and_not_found(page, widget_app, widget_server, lang):
+    with widget_app.app_context():
+        db.session.query(Campaign).filter_by(slug="demo-petition").one().status = "closed"
+        db.session.commit()
+    show(page, f"{widget_server.url}/embed/demo-petition?lang={lang}", f"petition-closed-{lang}")
+    show(page, f"{widget_server.url}/embed/no-such-campaign?lang={lang}", f"not-found-{lang}")
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_database_unavailable(browser, lang):
+    unreachable = make_app("postgresql://postgres@127.0.0.1:9/nowhere")
+    with ThreadedServer(unreachable) as server:
+        context = browser.new_context(viewport=PHONE)
+        page = context.new_page()
+        response = page.goto(f"{server.url}/embed/demo-petition?lang={lang}")
+        assert response.status == 503
+        assert_fits_the_phone(page)
+        screenshot(page, f"unavailable-{lang}")
+        context.close()
+
+
+def test_long_words_and_long_translations_do_not_overflow(page, widget_app, widget_server):
+    with widget_app.app_context():
+        campaign = db.session.query(Campaign).filter_by(slug="demo-petition").one()
+        content = dict(campaign.content)
+        content["es"] = {**content["es"], "title": "Anticonstitucionalísimamente" * 4, "target": "x" * 120}
+        campaign.content = content
+        db.session.commit()
+    show(page, f"{widget_server.url}/embed/demo-petition?lang=es", "petition-long-words")

@@ -1,0 +1,253 @@
+"""Campaign files: checked before anything is stored, loaded all or nothing, Markdown made safe."""
+
+import textwrap
+
+import pytest
+import yaml
+from bs4 import BeautifulSoup
+from sqlalchemy import select
+
+from tests.conftest import DEMO_CAMPAIGNS
+from tests.conftest import action_count
+from tests.conftest import sign
+from widget.campaigns.loader import CampaignFileError
+from widget.campaigns.loader import load_campaign_files
+from widget.campaigns.loader import read_campaign_file
+from widget.campaigns.markdown import render_markdown
+from widget.extensions import db
+from widget.storage.models import Campaign
+from widget.storage.models import Signature
+
+DEMO_PETITION = DEMO_CAMPAIGNS / "demo-petition.yaml"
+
+
+def demo(**changes):
+    data = yaml.safe_load(DEMO_PETITION.read_text())
+    for dotted, value in changes.items():
+        *parents, last = dotted.split("__")
+        target = data
+        for key in parents:
+            target = target[key]
+        if value is None:
+            target.pop(last, None)
+        else:
+            target[last] = value
+    return data
+
+
+def write(tmp_path, name, data):
+    path = tmp_path / name
+    path.write_text(data if isinstance(data, str) else yaml.safe_dump(data, allow_unicode=True))
+    return path
+
+
+def problems_for(path):
+    with pytest.raises(CampaignFileError) as caught:
+        read_campaign_file(path)
+    return [(problem.field, problem.message) for problem in caught.value.problems]
+
+
+def test_the_demo_campaigns_are_valid():
+    for path in sorted(DEMO_CAMPAIGNS.glob("*.yaml")):
+        definition = read_campaign_file(path)
+        assert set(definition.content) == {"es", "en"}
+
+
+def test_loading_the_same_files_again_changes_nothing(app):
+    with app.app_context():
+        before = {c.slug: (c.updated_at, c.definition_hash) for c in db.session.scalars(select(Campaign))}
+        report = load_campaign_files(sorted(DEMO_CAMPAIGNS.glob("*.yaml")))
+        after = {c.slug: (c.updated_at, c.definition_hash) for c in db.session.scalars(select(Campaign))}
+    assert report.unchanged == ["demo-call", "demo-petition"] and not report.created and not report.updated
+    assert before == after
+
+
+def test_a_changed_file_updates_the_campaign_and_keeps_its_signatures(app, client, tmp_path):
+    sign(client)
+    changed = write(tmp_path, "demo-petition.yaml", demo(content__en__title="A new title", goal=50))
+    with app.app_context():
+        report = load_campaign_files([changed])
+        campaign = db.session.scalar(select(Campaign).filter_by(slug="demo-petition"))
+        assert report.updated == ["demo-petition"]
+        assert campaign.text("en")["title"] == "A new title" and campaign.settings["goal"] == 50
+        assert db.session.query(Signature).filter_by(campaign_id=campaign.id).count() == 1
+    assert action_count(app) == 1
+
+
+@pytest.mark.parametrize(
+    ("changes", "field", "message"),
+    [
+        ({"slug": "Not A Slug"}, "slug", "should match pattern"),
+        ({"kind": "poll"}, "kind", "Input should be 'petition' or 'call'"),
+        ({"status": "open"}, "status", "Input should be 'draft', 'live' or 'closed'"),
+        ({"colour": "#fff"}, "colour", "Extra inputs are not permitted"),
+        ({"goal": 0}, "goal", "greater than or equal to 1"),
+        ({"accent_color": "red"}, "accent_color", "should match pattern"),
+        ({"organizer": None}, "organizer", "Field required"),
+        ({"content__en__title": "x" * 301}, "content.en.title", "at most 300 characters"),
+        ({"content__es__petition_text": None}, "content.es.petition_text", "is required"),
+        ({"default_language": "fr"}, "default_language", "'fr' has no block under content"),
+        ({"content__en__summary": None}, "content.en.summary", "a live campaign must be complete"),
+        ({"fields__required": ["country"]}, "fields.required", "'country' is required but not in fields.shown"),
+        ({"delivered_fields": ["country"]}, "delivered_fields", "delivered but never asked for"),
+        ({"embedding__allowed_origins": ["javascript:alert(1)"]}, "embedding.allowed_origins.0", "should match pattern"),
+        ({"content__xx-YY": {"title": "x"}}, "content.xx-YY.[key]", "should match pattern"),
+    ],
+)
+def test_a_bad_file_names_the_file_the_field_and_the_problem(tmp_path, changes, field, message):
+    path = write(tmp_path, "campaign.yaml", demo(**changes))
+    found = problems_for(path)
+    assert any(where == field and message in problem for where, problem in found), found
+    with pytest.raises(CampaignFileError) as caught:
+        read_campaign_file(path)
+    assert str(caught.value).startswith(f"{path}: ")
+
+
+def test_yaml_syntax_errors_give_the_line(tmp_path):
+    path = write(tmp_path, "broken.yaml", "slug: x\nkind: petition\ncontent: [unclosed\n")
+    [(field, message)] = problems_for(path)
+    assert field.startswith("line ") and "YAML syntax" in message
+
+
+@pytest.mark.parametrize("text", ["- just\n- a list\n", "just text\n", ""])
+def test_a_file_that_is_not_a_mapping_is_refused(tmp_path, text):
+    [(field, message)] = problems_for(write(tmp_path, "odd.yaml", text))
+    assert field == "(file)" and "mapping" in message
+
+
+def test_a_file_that_is_not_utf8_is_refused(tmp_path):
+    path = tmp_path / "latin1.yaml"
+    path.write_bytes("slug: peticion\ntitle: petici\xf3n\n".encode("latin-1"))
+    assert problems_for(path) == [("(file)", "is not UTF-8 text")]
+
+
+def test_an_error_in_one_file_loads_none_of_them(app, tmp_path):
+    good = write(tmp_path, "good.yaml", demo(slug="another-petition"))
+    bad = write(tmp_path, "bad.yaml", demo(slug="third-petition", goal=-5))
+    changed_demo = write(tmp_path, "demo.yaml", demo(content__en__title="Changed"))
+    with app.app_context():
+        with pytest.raises(CampaignFileError) as caught:
+            load_campaign_files([good, changed_demo, bad])
+        db.session.rollback()
+        slugs = set(db.session.scalars(select(Campaign.slug)))
+        title = db.session.scalar(select(Campaign).filter_by(slug="demo-petition")).text("en")["title"]
+    assert [problem.file for problem in caught.value.problems] == [str(bad)]
+    assert slugs == {"demo-petition", "demo-call"}
+    assert title == "End mass arbitrary detention"
+
+
+def test_two_files_with_one_slug_are_refused(tmp_path):
+    from widget.campaigns.loader import read_campaign_files
+
+    first = write(tmp_path, "a.yaml", demo())
+    second = write(tmp_path, "b.yaml", demo())
+    with pytest.raises(CampaignFileError, match="b.yaml: slug: 'demo-petition' is also used by"):
+        read_campaign_files([first, second])
+
+
+def test_a_campaign_with_signatures_cannot_change_kind(app, client, tmp_path):
+    sign(client)
+    data = demo(kind="call")
+    data["content"]["es"]["call_script"] = data["content"]["en"]["call_script"] = "Hola"
+    with app.app_context(), pytest.raises(CampaignFileError, match="kind: cannot change"):
+        load_campaign_files([write(tmp_path, "demo.yaml", data)])
+
+
+def test_a_draft_may_lack_a_translation_which_falls_back_to_the_default_language(app, tmp_path):
+    path = write(tmp_path, "draft.yaml", demo(slug="draft-petition", status="draft", content__en__summary=None))
+    with app.app_context():
+        load_campaign_files([path])
+        campaign = db.session.scalar(select(Campaign).filter_by(slug="draft-petition"))
+        assert campaign.text("en")["summary"].startswith("Bajo el estado de excepción")
+        assert campaign.text_language("en", "summary") == "es"
+        assert campaign.text_language("en", "title") == "en"
+
+
+def test_a_fallback_is_marked_with_its_language_in_the_widget(app, client, tmp_path):
+    path = write(tmp_path, "closed.yaml", demo(status="closed", content__en__summary=None))
+    with app.app_context():
+        load_campaign_files([path])
+    body = client.get("/embed/demo-petition?lang=en").get_data(as_text=True)
+    assert 'class="widget__title">End mass' in body
+    with app.app_context():
+        db.session.scalar(select(Campaign).filter_by(slug="demo-petition")).status = "live"
+        db.session.commit()
+    body = client.get("/embed/demo-petition?lang=en").get_data(as_text=True)
+    assert '<p class="widget__summary" lang="es">Bajo el estado' in body
+
+
+def test_the_check_command_reports_fallbacks_and_errors(app, tmp_path):
+    runner = app.test_cli_runner()
+    draft = write(tmp_path, "draft.yaml", demo(status="draft", content__en__summary=None))
+    result = runner.invoke(args=["campaigns", "check", str(draft)])
+    assert result.exit_code == 0
+    assert f"warning: {draft}: content.en.summary: missing, shown in 'es' instead" in result.output
+    broken = write(tmp_path, "broken.yaml", demo(goal="many"))
+    result = runner.invoke(args=["campaigns", "check", str(broken)])
+    assert result.exit_code == 1
+    assert f"error: {broken}: goal: Input should be a valid integer" in result.output
+
+
+def test_the_load_command_changes_nothing_on_error(app, tmp_path):
+    runner = app.test_cli_runner()
+    broken = write(tmp_path, "broken.yaml", demo(slug="new-one", kind="survey"))
+    result = runner.invoke(args=["campaigns", "load", str(broken)])
+    assert result.exit_code == 1 and "Nothing was loaded." in result.output
+    with app.app_context():
+        assert db.session.scalar(select(Campaign).filter_by(slug="new-one")) is None
+    good = write(tmp_path, "good.yaml", demo(slug="new-one"))
+    result = runner.invoke(args=["campaigns", "load", str(good)])
+    assert result.exit_code == 0 and "Campaigns created: new-one" in result.output
+
+
+# Markdown
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "<script>alert(1)</script>",
+        '<img src=x onerror="alert(1)">',
+        "[click](javascript:alert(1))",
+        "[click](JaVaScRiPt:alert(1))",
+        '<a href="#" onclick="alert(1)">x</a>',
+        "<iframe src=https://evil.example></iframe>",
+        "[x](data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==)",
+        '<svg onload="alert(1)">',
+        "<style>body{display:none}</style>",
+    ],
+)
+def test_markdown_never_passes_script_through(source):
+    """Whatever the source, the HTML has no active elements, handlers or script URLs (as text it may)."""
+    page = BeautifulSoup(render_markdown(source), "html.parser")
+    assert not page.find_all(["script", "iframe", "img", "svg", "style", "object", "embed", "form"])
+    for element in page.find_all(True):
+        assert not [name for name in element.attrs if name.lower().startswith("on")]
+    for link in page.find_all("a"):
+        assert link["href"].split(":")[0].lower() in ("http", "https", "mailto", "tel", "#")
+
+
+def test_markdown_keeps_what_organizers_write():
+    html = render_markdown(textwrap.dedent("""\
+        # Heading
+
+        Some *emphasis*, **strength** and a [link](https://example.org "Example").
+
+        - one
+        - two
+
+        > a quote
+        """))
+    assert "<h2>Heading</h2>" in html  # moved down a level: the widget title is the h1
+    assert "<em>emphasis</em>" in html and "<strong>strength</strong>" in html
+    assert '<a href="https://example.org" title="Example" target="_blank" rel="noopener noreferrer">link</a>' in html
+    assert "<li>one</li>" in html and "<blockquote>" in html
+
+
+def test_campaign_text_with_markup_is_escaped_in_the_widget(app, client, tmp_path):
+    path = write(tmp_path, "demo.yaml", demo(content__es__title="<b>Bold</b> & <script>x()</script>"))
+    with app.app_context():
+        load_campaign_files([path])
+    body = client.get("/embed/demo-petition?lang=es").get_data(as_text=True)
+    assert "&lt;b&gt;Bold&lt;/b&gt; &amp; &lt;script&gt;x()&lt;/script&gt;" in body
+    assert "<script>x()" not in body
