@@ -29,6 +29,7 @@ serve: $(VENV)/.installed-run
 
 ## test: install, make sure PostgreSQL and Chromium are there, run the whole suite (SQLite and PostgreSQL)
 test: $(VENV)/.installed-test test-prerequisites
+	$(BIN)/ruff check widget tests wsgi.py gunicorn.conf.py
 	$(BIN)/pytest
 
 test-prerequisites:
@@ -40,7 +41,7 @@ translations: $(VENV)/.installed-run
 	MEGAFONO_ENV=development $(BIN)/flask --app widget translate update
 
 lint: $(VENV)/.installed-test
-	$(BIN)/ruff check widget tests
+	$(BIN)/ruff check widget tests wsgi.py gunicorn.conf.py
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache artifacts

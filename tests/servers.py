@@ -1,6 +1,7 @@
 """Real servers for tests: gunicorn as production runs it, a private PostgreSQL cluster that a
 test may stop and start, and a threaded server for browser tests."""
 
+import contextlib
 import glob
 import os
 import shutil
@@ -115,10 +116,8 @@ class PrivatePostgres:
         self.run("pg_ctl", "-D", str(self.data), "-m", "fast", "-w", "stop")
 
     def remove(self):
-        try:
+        with contextlib.suppress(subprocess.CalledProcessError):  # already stopped
             self.stop()
-        except subprocess.CalledProcessError:
-            pass  # already stopped
         shutil.rmtree(self.folder, ignore_errors=True)
 
 

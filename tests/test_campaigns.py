@@ -90,7 +90,12 @@ def test_a_changed_file_updates_the_campaign_and_keeps_its_signatures(app, clien
         ({"content__en__summary": None}, "content.en.summary", "a live campaign must be complete"),
         ({"fields__required": ["country"]}, "fields.required", "'country' is required but not in fields.shown"),
         ({"delivered_fields": ["country"]}, "delivered_fields", "delivered but never asked for"),
-        ({"embedding__allowed_origins": ["javascript:alert(1)"]}, "embedding.allowed_origins.0", "should match pattern"),
+        ({"fields__required": ["given_name"]}, "fields.required", "a petition must require 'email'"),
+        (
+            {"embedding__allowed_origins": ["javascript:alert(1)"]},
+            "embedding.allowed_origins.0",
+            "should match pattern",
+        ),
         ({"content__xx-YY": {"title": "x"}}, "content.xx-YY.[key]", "should match pattern"),
     ],
 )

@@ -17,7 +17,7 @@ from widget.config import normalize_database_url
 
 @pytest.fixture
 def environment(monkeypatch, tmp_path):
-    for name in ("MEGAFONO_ENV", "MEGAFONO_SECRET_KEY", "MEGAFONO_DATABASE_URL", "MEGAFONO_REDIS_URL", "MEGAFONO_BASE_URL"):
+    for name in [name for name in os.environ if name.startswith("MEGAFONO_")]:
         monkeypatch.delenv(name, raising=False)
     return monkeypatch
 

@@ -92,11 +92,12 @@ def test_a_database_outage_is_a_spanish_503_and_the_service_recovers_by_itself(p
     page = client.get("/embed/demo-petition?lang=es")
     assert page.status_code == 503
     assert page.headers["Retry-After"] == "30"
-    assert "El servicio no está disponible en este momento" in page.get_data(as_text=True)
+    assert "No estamos disponibles por unos minutos" in page.get_data(as_text=True)
+    assert "frame-ancestors *" in page.headers["Content-Security-Policy"]
     assert '<html lang="es">' in page.get_data(as_text=True)
     during = sign(client, token=waiting_token, email="during@example.org")
     assert during.status_code == 503
-    assert "nada quedó a medias" in during.get_data(as_text=True)
+    assert "puede volver a intentarlo sin problema" in during.get_data(as_text=True)
     health = client.get("/healthz")
     assert health.status_code == 503 and health.get_json() == {"error": "We are briefly unavailable"}
 

@@ -55,11 +55,10 @@ def test_setup_creates_everything_then_is_a_no_op(empty_database_url):
 def test_the_migrations_build_exactly_the_schema_the_models_describe(empty_database_url):
     app = make_app(empty_database_url)
     assert app.test_cli_runner().invoke(args=["setup"]).exit_code == 0
-    with app.app_context():
-        with db.engine.connect() as connection:
-            differences = compare_metadata(
-                MigrationContext.configure(connection, opts={"compare_type": True}), db.metadata
-            )
+    with app.app_context(), db.engine.connect() as connection:
+        differences = compare_metadata(
+            MigrationContext.configure(connection, opts={"compare_type": True}), db.metadata
+        )
     close_database(app)
     assert differences == []
 

@@ -14,6 +14,7 @@ def create_app(test_config=None):
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
     setup_config(app, test_config)
+    setup_proxy(app)
     setup_storage(app)
     setup_i18n(app)
     setup_security(app)
@@ -26,6 +27,15 @@ def setup_config(app, test_config):
     from widget.config import load_config
 
     load_config(app, test_config)
+
+
+def setup_proxy(app):
+    from werkzeug.middleware.proxy_fix import ProxyFix
+
+    hops = app.config["PROXY_HOPS"]
+    if hops:
+        # Trust exactly as many X-Forwarded-* entries as there are proxies, no more.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
 
 
 def setup_storage(app):

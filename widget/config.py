@@ -17,7 +17,7 @@ class ConfigurationError(click.ClickException):
     """
 
 
-MISSING_SECRET_KEY = (
+NO_KEY_MESSAGE = (
     "MEGAFONO_SECRET_KEY is not set. Form tokens and stored IP digests are signed with it, so the "
     "service will not start without one outside development. Generate one with\n"
     "    python3 -c 'import secrets; print(secrets.token_urlsafe(48))'\n"
@@ -37,6 +37,9 @@ def load_config(app, test_config=None):
         ),
         REDIS_URL=environ.get("MEGAFONO_REDIS_URL") or None,
         BASE_URL=(environ.get("MEGAFONO_BASE_URL") or "").rstrip("/") or None,
+        # How many reverse proxies (load balancer, CDN) stand in front of the app and set
+        # X-Forwarded-For/-Proto/-Host. Zero means none: those headers are then ignored.
+        PROXY_HOPS=int(environ.get("MEGAFONO_PROXY_HOPS") or 0),
         CAMPAIGNS_DIR=environ.get("MEGAFONO_CAMPAIGNS_DIR") or str(PROJECT_ROOT / "campaigns"),
         # A supporter may keep the form open a long while (reading, fetching their ZIP code);
         # after this many seconds the form asks them to press the button again.
@@ -47,6 +50,9 @@ def load_config(app, test_config=None):
         MAX_CONTENT_LENGTH=64 * 1024,
         MAX_FORM_MEMORY_SIZE=64 * 1024,
         SQLALCHEMY_ENGINE_OPTIONS={},
+        # Which regional variant writes a language's numbers: Spanish for people in the Americas
+        # and the US writes 1,234 (es_419, es_US); Spain writes 1.234 (es).
+        NUMBER_LOCALES=parse_pairs(environ.get("MEGAFONO_NUMBER_LOCALES") or "es=es_419"),
     )
     if test_config:
         app.config.update(test_config)
@@ -59,6 +65,12 @@ def load_config(app, test_config=None):
     }
     if not app.config["SECRET_KEY"]:
         app.config["SECRET_KEY"] = development_secret_key(app)
+
+
+def parse_pairs(text):
+    """`es=es_US, pt=pt_BR` as a dict."""
+    pairs = (item.split("=", 1) for item in text.split(",") if "=" in item)
+    return {key.strip(): value.strip() for key, value in pairs}
 
 
 def database_url(configured, instance_path):
@@ -77,11 +89,16 @@ def normalize_database_url(url):
 
 
 def engine_options(url):
-    """Connection settings that let the service ride out database restarts."""
+    """Connection settings that let the service ride out database restarts.
+
+    Statement parameters are never put into error messages: they are supporters' details, and
+    error messages end up in logs.
+    """
     if url.startswith("sqlite"):
         # Several gunicorn workers share one file: wait for the write lock instead of failing.
-        return {"connect_args": {"timeout": 15}}
+        return {"hide_parameters": True, "connect_args": {"timeout": 15}}
     return {
+        "hide_parameters": True,
         # A connection that died while the database was down is replaced, not handed out.
         "pool_pre_ping": True,
         "pool_size": 5,
@@ -95,7 +112,7 @@ def engine_options(url):
 def development_secret_key(app):
     """A per-checkout key kept in the instance folder, so every local worker signs alike."""
     if app.config["ENVIRONMENT"] != "development":
-        raise ConfigurationError(MISSING_SECRET_KEY)
+        raise ConfigurationError(NO_KEY_MESSAGE)
     key_file = Path(app.instance_path) / "secret_key"
     if not key_file.exists():
         key_file.parent.mkdir(parents=True, exist_ok=True)

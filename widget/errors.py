@@ -2,6 +2,7 @@
 
 import logging
 
+from flask import g
 from flask import jsonify
 from flask import make_response
 from flask import render_template
@@ -13,32 +14,36 @@ from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from werkzeug.exceptions import HTTPException
 
 from widget.extensions import db
+from widget.security.headers import allow_framing_by
 
 log = logging.getLogger(__name__)
 
 PAGES = {
-    400: (_l("Something was wrong with that request"), _l("Please go back and try again.")),
+    400: (_l("Something went wrong sending the form"), _l("Please go back and try again.")),
     403: (
-        _l("This form can only be sent from its own page"),
+        _l("This form can only be sent from the campaign's page"),
         _l("For your safety, we only accept forms sent from the campaign's own page. Please reload it and try again."),
     ),
     404: (_l("Page not found"), _l("There is no campaign at this address. Please check the link.")),
-    405: (_l("Something was wrong with that request"), _l("Please go back and try again.")),
+    405: (_l("Something went wrong sending the form"), _l("Please go back and try again.")),
     413: (
         _l("That was too much text"),
-        _l("What you sent is far longer than any form needs. Please shorten it and try again."),
+        _l("What you sent is too long for this form. Please shorten it and try again."),
     ),
     500: (_l("Something went wrong on our side"), _l("Please try again in a few minutes.")),
     503: (_l("We are briefly unavailable"), _l("Please try again in a minute.")),
 }
 
 #: After a form was sent, the supporter needs to know where their action stands.
-UNAVAILABLE_AFTER_POST = _l("Nothing was saved, so nothing is half-done. Please try again in a minute.")
+UNAVAILABLE_AFTER_POST = _l("Nothing was saved, so it is safe to try again in a minute.")
+
+
+#: SQLite's words for a database it cannot use right now (as opposed to a bug in a query).
+SQLITE_UNAVAILABLE = ("locked", "unable to open", "disk", "readonly", "full", "busy")
 
 
 def init_app(app):
     app.register_error_handler(HTTPException, http_error)
-    app.register_error_handler(OperationalError, database_unavailable)
     app.register_error_handler(PoolTimeoutError, database_unavailable)
     app.register_error_handler(DBAPIError, database_error)
 
@@ -51,6 +56,10 @@ def error_page(status):
     if request.path.startswith("/api/") or request.path == "/healthz":
         body = jsonify(error=str(title))
     else:
+        if request.path.startswith("/embed/") and not g.get("frame_ancestors"):
+            # Shown inside a partner's iframe: a translated message, not the browser's
+            # "refused to connect". It holds no form, so any site may frame it.
+            allow_framing_by(["*"])
         body = render_template("errors/error.html", title=title, message=message)
     return make_response(body, status)
 
@@ -75,12 +84,24 @@ def database_unavailable(error):
 
 
 def database_error(error):
-    """Other driver errors: a lost connection is an outage; anything else is our bug (a 500)."""
-    if error.connection_invalidated:
+    """A driver error: an outage is a 503 the service recovers from; anything else is our bug (500)."""
+    if is_outage(error):
         return database_unavailable(error)
-    log.exception("database error")
+    # Statement parameters are hidden by the engine settings, so this logs no supporter's details.
+    log.error("database error: %s", type(getattr(error, "orig", None) or error).__name__, exc_info=error)
     discard_session()
     return error_page(500)
+
+
+def is_outage(error):
+    """Whether the database is unreachable or unusable for now, rather than the query being wrong."""
+    if error.connection_invalidated:
+        return True
+    if not isinstance(error, OperationalError):
+        return False
+    if error.orig is not None and type(error.orig).__module__.startswith("sqlite3"):
+        return any(word in str(error.orig).lower() for word in SQLITE_UNAVAILABLE)
+    return True
 
 
 def discard_session():

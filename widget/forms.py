@@ -1,11 +1,14 @@
 """Form pieces every widget shares: the supporter's details, and how their typing is cleaned."""
 
+import hashlib
+import hmac
 import re
 import unicodedata
 from dataclasses import dataclass
 
 from email_validator import EmailNotValidError
 from email_validator import validate_email
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField
 from wtforms import StringField
@@ -44,13 +47,21 @@ def email_address(form, field):
         raise ValidationError(_l("Please enter an email address like name@example.org.")) from error
 
 
-def normalized_email(address):
-    """The key one person's signature is counted under: the whole address in lower case."""
-    return address.casefold() if address else None
+def email_key(address):
+    """The key one person is counted under: a keyed digest of the whole address in lower case.
+
+    Fixed-length (an address can grow when case-folded) and not reversible without the secret.
+    """
+    if not address:
+        return None
+    key = hashlib.sha256(b"megafono.email-key:" + current_app.config["SECRET_KEY"].encode()).digest()
+    return hmac.new(key, address.casefold().encode(), hashlib.sha256).hexdigest()
 
 
 @dataclass(frozen=True)
-class PersonField:
+class SupporterField:
+    """How the form asks for one of the supporter's details."""
+
     label: str
     autocomplete: str
     max_length: int
@@ -59,31 +70,35 @@ class PersonField:
     extra_validators: tuple = ()
 
 
-PERSON_FIELDS = {
-    "given_name": PersonField(
+#: Every detail a campaign may ask for, in the order forms show them. Campaign files name them.
+SUPPORTER_FIELDS = {
+    "given_name": SupporterField(
         _l("First name"), "given-name", 100, _l("Please enter your first name.")
     ),
-    "family_name": PersonField(
+    "family_name": SupporterField(
         _l("Last name"), "family-name", 100, _l("Please enter your last name.")
     ),
-    "email": PersonField(
+    "email": SupporterField(
         _l("Email"), "email", 254, _l("Please enter your email address."),
         input_type="email", extra_validators=(email_address,),
     ),
-    "city": PersonField(_l("City"), "address-level2", 100, _l("Please enter your city.")),
-    "postal_code": PersonField(
+    "city": SupporterField(_l("City"), "address-level2", 100, _l("Please enter your city.")),
+    "postal_code": SupporterField(
         _l("ZIP or postal code"), "postal-code", 12, _l("Please enter your ZIP or postal code."),
         extra_validators=(
-            Regexp(r"^[A-Za-z0-9][A-Za-z0-9 -]*$", message=_l("Please enter a ZIP or postal code using only letters and numbers.")),
+            Regexp(
+                r"^[A-Za-z0-9][A-Za-z0-9 -]*$",
+                message=_l("Please enter a ZIP or postal code using only letters and numbers."),
+            ),
         ),
     ),
-    "country": PersonField(_l("Country"), "country-name", 100, _l("Please enter your country.")),
+    "country": SupporterField(_l("Country"), "country-name", 100, _l("Please enter your country.")),
 }
 
 
-def person_field(name, required):
+def supporter_field(name, required):
     """An unbound WTForms field for one of the supporter's details."""
-    spec = PERSON_FIELDS[name]
+    spec = SUPPORTER_FIELDS[name]
     presence = DataRequired(message=spec.missing) if required else Optional()
     return StringField(
         spec.label,
@@ -104,5 +119,6 @@ def person_field(name, required):
 
 
 def checkbox(label, required_message=None):
+    """A checkbox; with a message, one that must be ticked."""
     validators = [DataRequired(message=required_message)] if required_message else []
     return BooleanField(label, validators=validators)

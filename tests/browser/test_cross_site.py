@@ -20,8 +20,8 @@ def fill_in(frame, **values):
 
 @pytest.fixture
 def embedded(page, partner_site, widget_server):
-    url = partner_site.add("action.html", PARTNER_PAGE.format(src=f"{widget_server.url}/embed/demo-petition?lang=es&source=partner-x"))
-    page.goto(url)
+    widget = f"{widget_server.url}/embed/demo-petition?lang=es&source=partner-x"
+    page.goto(partner_site.add("action.html", PARTNER_PAGE.format(src=widget)))
     return page
 
 
@@ -38,7 +38,7 @@ def test_signing_inside_a_cross_site_iframe_without_cookies(embedded, widget_app
     set_cookies = []
     embedded.on("response", lambda response: set_cookies.append(response.headers.get("set-cookie")))
     frame = embedded.frame_locator("iframe")
-    assert frame.locator("h1").inner_text() == "Alto a las detenciones arbitrarias masivas"
+    assert frame.locator("h1").inner_text() == "Alto a las detenciones masivas y arbitrarias"
     fill_in(frame, given_name="Lucía", family_name="Martínez", email="lucia@example.org",
             city="Los Ángeles", postal_code="90001")
     frame.locator("button[type=submit]").click()
@@ -61,13 +61,15 @@ def test_errors_are_shown_in_the_frame_and_focus_moves_to_the_first_one(embedded
     frame.locator(".error-summary").wait_for()
     expect(frame.locator(":focus")).to_have_attribute("name", "family_name")
     assert frame.locator("input[name=given_name]").input_value() == "Lucía"
-    assert "Escriba un correo electrónico como nombre@ejemplo.org." in frame.locator(".error-summary").inner_text()
+    summary = frame.locator(".error-summary").inner_text()
+    assert "Escriba un correo electrónico válido, por ejemplo: nombre@ejemplo.org." in summary
 
 
 def test_signing_with_javascript_off(browser, partner_site, widget_server, widget_app):
     context = browser.new_context(java_script_enabled=False, viewport={"width": 390, "height": 844})
     page = context.new_page()
-    page.goto(partner_site.add("nojs.html", PARTNER_PAGE.format(src=f"{widget_server.url}/embed/demo-petition?lang=en")))
+    widget = f"{widget_server.url}/embed/demo-petition?lang=en"
+    page.goto(partner_site.add("nojs.html", PARTNER_PAGE.format(src=widget)))
     frame = page.frame_locator("iframe")
     fill_in(frame, given_name="Sam", family_name="Lee", email="sam@example.org", city="Fresno")
     frame.locator("button[type=submit]").click()

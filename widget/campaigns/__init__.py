@@ -6,11 +6,11 @@ from flask import abort
 from flask import g
 from sqlalchemy import select
 
+from widget.campaigns.schema import SLUG_PATTERN
 from widget.extensions import db
 from widget.storage.models import Campaign
 
-#: What a campaign file may use as a slug; anything else cannot name a campaign.
-SLUG = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,78}[a-z0-9])?$")
+SLUG = re.compile(SLUG_PATTERN)
 
 
 def find_public_campaign(slug):

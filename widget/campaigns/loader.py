@@ -16,6 +16,7 @@ from widget.campaigns.schema import content_problems
 from widget.campaigns.schema import stored_content
 from widget.extensions import db
 from widget.storage.models import Campaign
+from widget.storage.models import utcnow
 
 MAX_FILE_BYTES = 512 * 1024
 
@@ -158,3 +159,4 @@ def apply_definition(campaign, definition, digest):
     campaign.content = stored_content(definition)
     campaign.settings = settings
     campaign.definition_hash = digest
+    campaign.updated_at = utcnow()

@@ -8,11 +8,14 @@ from pydantic import ConfigDict
 from pydantic import Field
 from pydantic import StringConstraints
 
-PERSON_FIELDS = ("given_name", "family_name", "email", "city", "postal_code", "country")
+from widget.forms import SUPPORTER_FIELDS
 
-PersonField = Literal["given_name", "family_name", "email", "city", "postal_code", "country"]
+#: A campaign's name in URLs: lower-case letters, digits and inner hyphens.
+SLUG_PATTERN = r"^[a-z0-9](?:[a-z0-9-]{0,78}[a-z0-9])?$"
+
+SupporterFieldName = Literal[tuple(SUPPORTER_FIELDS)]
 LanguageCode = Annotated[str, StringConstraints(pattern=r"^[a-z]{2,3}(_[A-Z]{2})?$")]
-Slug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9](?:[a-z0-9-]{0,78}[a-z0-9])?$")]  # see campaigns.SLUG
+Slug = Annotated[str, StringConstraints(pattern=SLUG_PATTERN)]
 HexColour = Annotated[str, StringConstraints(pattern=r"^#[0-9a-fA-F]{6}$")]
 Origin = Annotated[str, StringConstraints(pattern=r"^https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?$")]
 
@@ -50,8 +53,8 @@ class CampaignText(Strict):
 
 
 class FieldSettings(Strict):
-    shown: list[PersonField] = ["given_name", "family_name", "email", "city", "postal_code"]
-    required: list[PersonField] = ["given_name", "family_name", "email"]
+    shown: list[SupporterFieldName] = ["given_name", "family_name", "email", "city", "postal_code"]
+    required: list[SupporterFieldName] = ["given_name", "family_name", "email"]
 
 
 class EmbeddingSettings(Strict):
@@ -69,7 +72,7 @@ class CampaignDefinition(Strict):
     accent_color: HexColour = "#0b6e4f"
     fields: FieldSettings = FieldSettings()
     #: What the target receives. The privacy promise beside the button is built from this list.
-    delivered_fields: list[PersonField] = ["given_name", "family_name", "city"]
+    delivered_fields: list[SupporterFieldName] = ["given_name", "family_name", "city"]
     ask_consent: bool = False
     embedding: EmbeddingSettings = EmbeddingSettings()
     content: dict[LanguageCode, CampaignText] = Field(min_length=1)
@@ -85,6 +88,9 @@ def content_problems(definition):
     for name in definition.fields.required:
         if name not in shown:
             problems.append(("fields.required", f"'{name}' is required but not in fields.shown"))
+    if definition.kind == "petition" and "email" not in definition.fields.required:
+        # One person signs once: without an address there is nothing to count them once by.
+        problems.append(("fields.required", "a petition must require 'email', so each person is counted once"))
     for name in definition.delivered_fields:
         if name not in shown:
             problems.append(("delivered_fields", f"'{name}' is delivered but never asked for (add it to fields.shown)"))

@@ -1,6 +1,6 @@
 """The widget's URLs: `/embed/<slug>` shows a campaign, takes its actions, and thanks supporters."""
 
-from typing import Callable
+from collections.abc import Callable
 from typing import NamedTuple
 
 from flask import Blueprint

@@ -5,10 +5,10 @@ from pathlib import Path
 
 from babel import Locale
 from babel import UnknownLocaleError
+from babel.numbers import format_decimal
 from flask import current_app
 from flask import g
 from flask import request
-from flask_babel import format_decimal
 from flask_babel import get_locale
 
 from widget import PROJECT_ROOT
@@ -33,13 +33,15 @@ def init_app(app):
     app.jinja_env.filters["count"] = format_count
 
 
+def catalog_languages(directory=TRANSLATIONS_DIR):
+    """Languages with a catalog in this folder."""
+    return sorted(path.parent.parent.name for path in Path(directory).glob("*/LC_MESSAGES/messages.po"))
+
+
 @cache
 def interface_languages(translations_dir):
     """The source language plus every language with a catalog: adding a catalog adds a language."""
-    found = sorted(
-        path.parent.parent.name
-        for path in Path(translations_dir).glob("*/LC_MESSAGES/messages.po")
-    )
+    found = catalog_languages(translations_dir)
     return [SOURCE_LANGUAGE, *(lang for lang in found if lang != SOURCE_LANGUAGE)]
 
 
@@ -101,5 +103,6 @@ def language_name(code):
 
 
 def format_count(number):
-    """A count in the reader's number format (1,234 in English)."""
-    return format_decimal(number)
+    """A count in the reader's number format: 1,234 in English and in Spanish for the Americas."""
+    language = current_language()
+    return format_decimal(number, locale=current_app.config["NUMBER_LOCALES"].get(language, language))

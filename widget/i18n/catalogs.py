@@ -22,6 +22,7 @@ from babel.messages.pofile import write_po
 from widget import PROJECT_ROOT
 from widget.i18n import SOURCE_LANGUAGE
 from widget.i18n import TRANSLATIONS_DIR
+from widget.i18n import catalog_languages
 
 MAPPING_FILE = PROJECT_ROOT / "babel.cfg"
 TEMPLATE_FILE = TRANSLATIONS_DIR / "messages.pot"
@@ -70,10 +71,6 @@ def catalog_path(language, directory=TRANSLATIONS_DIR):
     return directory / language / "LC_MESSAGES" / "messages.po"
 
 
-def shipped_languages(directory=TRANSLATIONS_DIR):
-    return sorted(path.parent.parent.name for path in directory.glob("*/LC_MESSAGES/messages.po"))
-
-
 def extract_messages():
     """A fresh template catalog from the source code and templates."""
     with MAPPING_FILE.open() as mapping:
@@ -111,7 +108,7 @@ def update(directory=TRANSLATIONS_DIR):
     """Merge the template into every language's catalog: new strings appear, changed ones go fuzzy."""
     template = read_catalog(TEMPLATE_FILE)
     updated = []
-    for language in shipped_languages(directory):
+    for language in catalog_languages(directory):
         path = catalog_path(language, directory)
         catalog = read_catalog(path, language)
         catalog.update(template, update_header_comment=False)
@@ -137,7 +134,7 @@ def init(language, directory=TRANSLATIONS_DIR):
 def compile_catalogs(directory=TRANSLATIONS_DIR):
     """Write each language's .mo next to its .po (never committed; built by setup and tests)."""
     compiled = []
-    for language in shipped_languages(directory):
+    for language in catalog_languages(directory):
         catalog = read_catalog(catalog_path(language, directory), language)
         with catalog_path(language, directory).with_suffix(".mo").open("wb") as handle:
             write_mo(handle, catalog, use_fuzzy=False)
@@ -215,17 +212,16 @@ def template_problems():
     stored = {message.id for message in read_catalog(TEMPLATE_FILE) if message.id}
     where = display_path(TEMPLATE_FILE)
     advice = "run `flask --app widget translate extract` and then `translate update`"
-    return [
-        *(CatalogProblem(where, f"is stale: the code has {str(new)!r}; {advice}") for new in sorted(fresh - stored, key=str)),
-        *(CatalogProblem(where, f"is stale: {str(old)!r} is gone from the code; {advice}") for old in sorted(stored - fresh, key=str)),
-    ]
+    added = [CatalogProblem(where, f"is stale: the code has {str(new)!r}; {advice}") for new in fresh - stored]
+    removed = [CatalogProblem(where, f"is stale: {str(old)!r} left the code; {advice}") for old in stored - fresh]
+    return sorted(added, key=str) + sorted(removed, key=str)
 
 
 def check(directory=TRANSLATIONS_DIR):
     """Every problem that must stop a release: a stale template, and each shipped catalog's problems."""
     problems = template_problems()
     template = read_catalog(TEMPLATE_FILE)
-    for language in shipped_languages(directory):
+    for language in catalog_languages(directory):
         if language != SOURCE_LANGUAGE:
             problems.extend(catalog_problems(language, directory, template))
     return problems

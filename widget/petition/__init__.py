@@ -2,20 +2,17 @@
 
 from datetime import timedelta
 
-from babel.lists import format_list
 from flask import Blueprint
 from flask import current_app
 from flask import redirect
 from flask import render_template
 from flask import request
-from flask_babel import get_locale
-from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_babel import lazy_pgettext
 
 from widget.embedding.page import widget_context
 from widget.embedding.page import widget_url
 from widget.petition.forms import petition_form
+from widget.petition.promise import privacy_promise
 from widget.petition.signatures import Outcome
 from widget.petition.signatures import record_signature
 from widget.security.form_token import FormTokenError
@@ -30,27 +27,9 @@ HONEYPOT_FIELD = "website"
 
 TRY_AGAIN = _l(
     "This form was open for a long time, or it was already sent. Your details are still here: "
-    "please press the button again."
+    "please send it again."
 )
-TOO_FAST = _l("That was very quick! Please check your details and press the button again.")
-
-# The privacy promise names what the target receives, as the end of "only your ...".
-DELIVERED_FIELD_NAMES = {
-    # NOTE: One item in the privacy promise "What the target receives: only your name and city."
-    "name": lazy_pgettext("privacy promise", "name"),
-    # NOTE: One item in the privacy promise "What the target receives: only your first name and city."
-    "given_name": lazy_pgettext("privacy promise", "first name"),
-    # NOTE: One item in the privacy promise "What the target receives: only your last name and city."
-    "family_name": lazy_pgettext("privacy promise", "last name"),
-    # NOTE: One item in the privacy promise "What the target receives: only your name and city."
-    "city": lazy_pgettext("privacy promise", "city"),
-    # NOTE: One item in the privacy promise "What the target receives: only your name and ZIP code."
-    "postal_code": lazy_pgettext("privacy promise", "ZIP or postal code"),
-    # NOTE: One item in the privacy promise "What the target receives: only your name and country."
-    "country": lazy_pgettext("privacy promise", "country"),
-    # NOTE: One item in the privacy promise "What the target receives: only your name and email address."
-    "email": lazy_pgettext("privacy promise", "email address"),
-}
+TOO_FAST = _l("That was very quick! Please check your details and send the form again.")
 
 
 def show_petition(campaign):
@@ -102,6 +81,7 @@ def show_thanks(campaign):
 
 
 def render_petition_form(context, form, notice=None, status=200):
+    """The form (fresh or filled in), with a new token, any notice, and the privacy promise."""
     campaign = context["campaign"]
     page = render_template(
         "petition/form.html",
@@ -116,31 +96,10 @@ def render_petition_form(context, form, notice=None, status=200):
 
 
 def redirect_to_thanks(context):
+    """See-other to the thank-you state, so reloading it never posts the form again."""
     return redirect(widget_url("embedding.thanks", context["campaign"], context["language"]), code=303)
 
 
 def opt_in_label(campaign):
+    """The opt-in names who would write to the supporter."""
     return _l("Send me updates from %(organization)s", organization=campaign.settings["organizer"])
-
-
-def privacy_promise(campaign, text):
-    """The promise beside the button, built from what the campaign actually delivers."""
-    delivered = list(campaign.settings["delivered_fields"])
-    if "given_name" in delivered and "family_name" in delivered:
-        delivered[delivered.index("given_name")] = "name"
-        delivered.remove("family_name")
-    sentences = []
-    if not delivered:
-        sentences.append(_("We deliver only the number of signatures, never your details."))
-    else:
-        fields = format_list([str(DELIVERED_FIELD_NAMES[name]) for name in delivered], locale=get_locale())
-        if text.get("target"):
-            sentences.append(_("What %(target)s receives: only your %(fields)s.", target=text["target"], fields=fields))
-        else:
-            sentences.append(_("What we deliver: only your %(fields)s.", fields=fields))
-    shown = campaign.settings["fields"]["shown"]
-    if "email" in shown and "email" not in campaign.settings["delivered_fields"]:
-        sentences.append(_("Your email address is never delivered or published."))
-    if text.get("privacy_note"):
-        sentences.append(text["privacy_note"])
-    return sentences

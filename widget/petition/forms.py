@@ -3,17 +3,17 @@
 from flask_babel import lazy_gettext as _l
 from wtforms.form import BaseForm
 
-from widget.campaigns.schema import PERSON_FIELDS
+from widget.forms import SUPPORTER_FIELDS
 from widget.forms import checkbox
-from widget.forms import person_field
+from widget.forms import supporter_field
 
 
 def petition_form(campaign, text, opt_in_label, formdata=None):
     """A form with the fields this campaign shows, in the standard order, plus its checkboxes."""
     settings = campaign.settings["fields"]
     fields = [
-        (name, person_field(name, required=name in settings["required"]))
-        for name in PERSON_FIELDS
+        (name, supporter_field(name, required=name in settings["required"]))
+        for name in SUPPORTER_FIELDS
         if name in settings["shown"]
     ]
     if campaign.settings["ask_consent"]:

@@ -5,7 +5,7 @@ import enum
 from sqlalchemy import update
 
 from widget.extensions import db
-from widget.forms import normalized_email
+from widget.forms import email_key
 from widget.security.form_token import spend_form_token
 from widget.storage.database import insert_ignoring_conflict
 from widget.storage.models import Campaign
@@ -17,7 +17,7 @@ class Outcome(enum.Enum):
     #: Stored and counted, or the email had already signed: the supporter sees the same thank-you.
     SIGNED = "signed"
     #: The form token was used before (a resubmitted page); nothing was stored.
-    TOKEN_ALREADY_USED = "token already used"
+    TOKEN_ALREADY_USED = "token already used"  # noqa: S105 - an outcome, not a password
 
 
 def record_signature(campaign, details, *, token, language, source, opted_in, consented, ip_digest):
@@ -36,7 +36,7 @@ def record_signature(campaign, details, *, token, language, source, opted_in, co
         given_name=details.get("given_name"),
         family_name=details.get("family_name"),
         email=details.get("email"),
-        email_normalized=normalized_email(details.get("email")),
+        email_key=email_key(details.get("email")),
         city=details.get("city"),
         postal_code=details.get("postal_code"),
         country=details.get("country"),

@@ -6,8 +6,8 @@ is spent; its time stamp also tells how fast the form was filled in.
 """
 
 import secrets
+import time
 from dataclasses import dataclass
-from datetime import UTC
 from datetime import datetime
 from datetime import timedelta
 
@@ -24,6 +24,10 @@ from widget.storage.models import utcnow
 
 SALT = "megafono.form-token.v1"
 
+#: About one spend in this many also clears out expired spent tokens, so the table stays small
+#: without a scheduled job.
+PURGE_ONE_IN = 200
+
 
 class FormTokenError(Exception):
     """The token is missing, forged, for another campaign, or too old."""
@@ -32,11 +36,14 @@ class FormTokenError(Exception):
 @dataclass(frozen=True)
 class FormToken:
     nonce: str
+    #: Whole seconds (itsdangerous' time stamp): when the token expires.
     issued_at: datetime
+    #: Fractions of a second: how long the form took to fill in.
+    issued_at_precise: float
 
     @property
     def age(self):
-        return datetime.now(UTC) - self.issued_at
+        return timedelta(seconds=time.time() - self.issued_at_precise)
 
     @property
     def expires_at(self):
@@ -49,7 +56,7 @@ def _serializer():
 
 def issue_form_token(campaign_slug):
     """A fresh token for one form on one campaign."""
-    return _serializer().dumps({"c": campaign_slug, "n": secrets.token_urlsafe(16)})
+    return _serializer().dumps({"c": campaign_slug, "n": secrets.token_urlsafe(16), "t": round(time.time(), 3)})
 
 
 def read_form_token(token, campaign_slug):
@@ -66,14 +73,16 @@ def read_form_token(token, campaign_slug):
         raise FormTokenError("invalid") from error
     if not isinstance(payload, dict) or payload.get("c") != campaign_slug:
         raise FormTokenError("other campaign")
-    nonce = payload.get("n")
-    if not isinstance(nonce, str) or not 8 <= len(nonce) <= 32:
+    nonce, issued_precisely = payload.get("n"), payload.get("t")
+    if not isinstance(nonce, str) or not 8 <= len(nonce) <= 32 or not isinstance(issued_precisely, float | int):
         raise FormTokenError("invalid")
-    return FormToken(nonce=nonce, issued_at=issued_at)
+    return FormToken(nonce=nonce, issued_at=issued_at, issued_at_precise=float(issued_precisely))
 
 
 def spend_form_token(token):
     """Mark a token used, inside the caller's transaction; False if it had been used already."""
+    if secrets.randbelow(PURGE_ONE_IN) == 0:
+        db.session.execute(delete(SpentFormToken).where(SpentFormToken.expires_at < utcnow()))
     return insert_ignoring_conflict(SpentFormToken, nonce=token.nonce, expires_at=token.expires_at)
 
 

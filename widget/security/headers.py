@@ -41,13 +41,25 @@ def content_security_policy():
     )
 
 
+#: The widget needs none of the browser's powerful features; nothing inside it may ask for them.
+PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=(), payment=(), usb=(), interest-cohort=()"
+
+
 def set_security_headers(response):
-    """No inline script, no sniffing, no referrer leaving the site, and framing only as allowed."""
+    """No inline script, no sniffing, no referrer leaving the site, and framing only as allowed.
+
+    Pages are not stored by browsers or shared caches unless a view says otherwise: widget pages
+    carry one-use form tokens and can echo back what a supporter typed.
+    """
     response.headers.setdefault("Content-Security-Policy", content_security_policy())
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Referrer-Policy"] = "same-origin"
+    response.headers["Permissions-Policy"] = PERMISSIONS_POLICY
+    if response.mimetype == "text/html" and "Cache-Control" not in response.headers:
+        response.headers["Cache-Control"] = "no-store"
     if not g.get("frame_ancestors"):
         response.headers["X-Frame-Options"] = "DENY"
+        response.headers["Cross-Origin-Opener-Policy"] = "same-origin"
     if request.is_secure:
         response.headers["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
     return response

@@ -2,7 +2,6 @@
 
 import os
 from pathlib import Path
-
 from sqlite3 import Connection as SQLiteConnection
 
 from flask_migrate import upgrade

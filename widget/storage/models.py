@@ -39,7 +39,8 @@ class Campaign(db.Model):
     #: so showing the counter costs the same with one row or a million.
     action_count: Mapped[int] = mapped_column(default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    #: When the campaign file last changed (not when someone last signed).
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     @property
     def languages(self):
@@ -67,7 +68,7 @@ class Signature(db.Model):
 
     __tablename__ = "signatures"
     __table_args__ = (
-        UniqueConstraint("campaign_id", "email_normalized"),
+        UniqueConstraint("campaign_id", "email_key"),
         Index("ix_signatures_campaign_id_source", "campaign_id", "source"),
         Index("ix_signatures_campaign_id_created_at", "campaign_id", "created_at"),
     )
@@ -77,7 +78,9 @@ class Signature(db.Model):
     given_name: Mapped[str | None] = mapped_column(String(100))
     family_name: Mapped[str | None] = mapped_column(String(100))
     email: Mapped[str | None] = mapped_column(String(254))
-    email_normalized: Mapped[str | None] = mapped_column(String(254))
+    #: Keyed digest of the lower-cased address: how one person is counted once per campaign.
+    #: Fixed length whatever the address, and no address in clear in the unique index.
+    email_key: Mapped[str | None] = mapped_column(String(64))
     city: Mapped[str | None] = mapped_column(String(100))
     postal_code: Mapped[str | None] = mapped_column(String(20))
     country: Mapped[str | None] = mapped_column(String(100))

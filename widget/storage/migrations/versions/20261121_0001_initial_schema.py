@@ -49,7 +49,7 @@ def upgrade():
         sa.Column("given_name", sa.String(length=100), nullable=True),
         sa.Column("family_name", sa.String(length=100), nullable=True),
         sa.Column("email", sa.String(length=254), nullable=True),
-        sa.Column("email_normalized", sa.String(length=254), nullable=True),
+        sa.Column("email_key", sa.String(length=64), nullable=True),
         sa.Column("city", sa.String(length=100), nullable=True),
         sa.Column("postal_code", sa.String(length=20), nullable=True),
         sa.Column("country", sa.String(length=100), nullable=True),
@@ -65,7 +65,7 @@ def upgrade():
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_signatures")),
         sa.UniqueConstraint(
-            "campaign_id", "email_normalized", name=op.f("uq_signatures_campaign_id_email_normalized")
+            "campaign_id", "email_key", name=op.f("uq_signatures_campaign_id_email_key")
         ),
     )
     op.create_index("ix_signatures_campaign_id_source", "signatures", ["campaign_id", "source"])
