@@ -41,6 +41,7 @@ def test_form_errors_and_thank_you(page, widget_server, lang):
     page.locator("button[type=submit]").click()
     page.locator(".thanks").wait_for()
     assert_fits_the_phone(page)
+    assert page.locator(".graphic-slot").is_hidden()
     screenshot(page, f"petition-thanks-{lang}")
 
 
