@@ -30,6 +30,8 @@
     window.addEventListener("resize", reportHeight);
   }
 
+  // Focus also scrolls the partner's page to us, so a supporter who was at the bottom of a long
+  // form sees the thank-you (or the first error) rather than the page below it.
   function focusWhatChanged(root) {
     var target = root.querySelector("[data-focus]");
     if (target) target.focus();

@@ -15,6 +15,7 @@ from widget.campaigns.loader import campaign_files
 from widget.campaigns.loader import load_campaign_files
 from widget.campaigns.loader import read_campaign_files
 from widget.campaigns.schema import missing_translations
+from widget.embedding import partners
 from widget.extensions import db
 from widget.i18n import catalog_languages
 from widget.i18n import catalogs
@@ -22,6 +23,7 @@ from widget.security.form_token import forget_expired_tokens
 from widget.storage.database import upgrade_schema
 
 campaigns_group = AppGroup("campaigns", help="Check and load campaign files.")
+partners_group = AppGroup("partners", help="Register the organizations that embed campaigns.")
 translate_group = AppGroup("translate", help="Extract, update, compile and check translations.")
 
 #: Any fixed number: PostgreSQL advisory locks are keyed by integers.
@@ -31,6 +33,7 @@ SETUP_LOCK_KEY = 7_365_521
 def init_app(app):
     app.cli.add_command(setup_command)
     app.cli.add_command(campaigns_group)
+    app.cli.add_command(partners_group)
     app.cli.add_command(translate_group)
 
 
@@ -107,6 +110,46 @@ def check_command(paths):
                 f"'{definition.default_language}' instead"
             )
         click.echo(f"ok: {path} ({definition.slug}, {definition.status})")
+
+
+@partners_group.command("add")
+@click.argument("code")
+@click.option("--name", required=True, help="The organization's name, as supporters will see it.")
+@click.option("--origin", "origins", multiple=True, help="A site that may show restricted campaigns (repeatable).")
+@click.option("--color", "accent_color", help="Accent color, #rrggbb; text colors are chosen to stay readable.")
+def partners_add_command(code, name, origins, accent_color):
+    """Register a partner under CODE, the `source` code on its snippets."""
+    try:
+        partner = partners.add_partner(code, name, origins, accent_color)
+    except partners.PartnerError as error:
+        raise click.ClickException(str(error)) from error
+    click.echo(f"Partner added: {partner.code} ({partner.name})")
+
+
+@partners_group.command("update")
+@click.argument("code")
+@click.option("--name", help="A new name.")
+@click.option("--origin", "origins", multiple=True, help="Sites that may show restricted campaigns (replaces all).")
+@click.option("--no-origins", is_flag=True, help="Remove every allowed site.")
+@click.option("--color", "accent_color", help="A new accent color, #rrggbb.")
+def partners_update_command(code, name, origins, no_origins, accent_color):
+    """Change a partner's name, sites or color. Its code, and the credit it has, stay."""
+    try:
+        partner = partners.update_partner(
+            code, name=name, origins=[] if no_origins else (origins or None), accent_color=accent_color
+        )
+    except partners.PartnerError as error:
+        raise click.ClickException(str(error)) from error
+    click.echo(f"Partner updated: {partner.code} ({partner.name})")
+
+
+@partners_group.command("list")
+def partners_list_command():
+    """Every partner, its sites, and the signatures that came through it."""
+    counts = partners.counts_by_partner()
+    for partner in partners.all_partners():
+        origins = ", ".join(partner.allowed_origins) or "no restricted sites"
+        click.echo(f"{partner.code}\t{partner.name}\t{origins}\t{counts.get(partner.code, 0)} signatures")
 
 
 @translate_group.command("extract")

@@ -53,15 +53,16 @@ def error_page(status):
     title, message = PAGES.get(status, PAGES[500])
     if status == 503 and request.method == "POST":
         message = UNAVAILABLE_AFTER_POST
-    if request.path.startswith("/api/") or request.path == "/healthz":
-        body = jsonify(error=str(title))
-    else:
-        if request.path.startswith("/embed/") and not g.get("frame_ancestors"):
-            # Shown inside a partner's iframe: a translated message, not the browser's
-            # "refused to connect". It holds no form, so any site may frame it.
-            allow_framing_by(["*"])
-        body = render_template("errors/error.html", title=title, message=message)
-    return make_response(body, status)
+    if request.path.startswith("/api/") or request.path in ("/healthz", "/oembed"):
+        response = make_response(jsonify(error=str(title)), status)
+        # Readable from any site, like the answers: the loader must see a 404 as a 404.
+        response.headers["Access-Control-Allow-Origin"] = "*"
+        return response
+    if request.path.startswith("/embed/") and not g.get("frame_ancestors"):
+        # Shown inside a partner's iframe: a translated message, not the browser's
+        # "refused to connect". It holds no form, so any site may frame it.
+        allow_framing_by(["*"])
+    return make_response(render_template("errors/error.html", title=title, message=message), status)
 
 
 def http_error(error):

@@ -6,7 +6,9 @@ from flask import request
 from flask import url_for
 
 from widget.campaigns import current_goal
+from widget.embedding.attribution import requested_theme
 from widget.embedding.attribution import source_code
+from widget.embedding.partners import accent_colour
 from widget.i18n import current_language
 from widget.i18n import language_name
 from widget.i18n import offered_languages
@@ -22,10 +24,10 @@ class LanguageChoice:
 
 
 def widget_url(endpoint, campaign, language, **params):
-    """A URL inside the widget that keeps the supporter's language and source code."""
-    source = source_code()
-    if source:
-        params["source"] = source
+    """A URL inside the widget that keeps the supporter's language, source code and colours."""
+    for name, value in (("source", source_code()), ("theme", requested_theme())):
+        if value:
+            params[name] = value
     return url_for(endpoint, slug=campaign.slug, lang=language, **params)
 
 
@@ -39,18 +41,19 @@ def language_choices(campaign):
     ]
 
 
-def widget_context(campaign):
+def widget_context(campaign, partner):
     """Template values every widget state needs."""
     language = current_language()
     count = campaign.action_count
     return {
         "widget_url": widget_url,
         "campaign": campaign,
+        "partner": partner,
         "text": campaign.text(language),
         "language": language,
         "languages": language_choices(campaign),
         "source": source_code(),
         "count": count,
         "goal": current_goal(count, campaign.settings["goal"]),
-        "theme": theme_for(campaign.settings["accent_color"]),
+        "theme": theme_for(accent_colour(campaign, partner, requested_theme())),
     }

@@ -8,10 +8,13 @@ from flask import abort
 
 from widget import petition
 from widget.campaigns import find_public_campaign
+from widget.embedding.attribution import source_code
+from widget.embedding.partners import find_partner
+from widget.embedding.partners import framing_sources
 from widget.security.headers import allow_framing_by
 from widget.security.origin import post_comes_from_our_pages
 
-blueprint = Blueprint("embedding", __name__)
+blueprint = Blueprint("embedding", __name__, template_folder="templates")
 
 
 class WidgetKind(NamedTuple):
@@ -28,33 +31,33 @@ WIDGET_KINDS = {
 
 
 def framed_campaign(slug):
-    """The campaign, with framing allowed for the sites it may be embedded on."""
+    """The campaign and the partner the request came through, with framing allowed as they say."""
     campaign = find_public_campaign(slug)
     if campaign.kind not in WIDGET_KINDS:
         abort(404)
-    embedding = campaign.settings["embedding"]
-    allow_framing_by(["*"] if embedding["open_to_any_site"] else embedding["allowed_origins"])
-    return campaign
+    partner = find_partner(source_code())
+    allow_framing_by(framing_sources(campaign, partner))
+    return campaign, partner
 
 
 @blueprint.get("/embed/<slug>")
 def embed(slug):
     """Show a campaign's widget in the supporter's language."""
-    campaign = framed_campaign(slug)
-    return WIDGET_KINDS[campaign.kind].show(campaign)
+    campaign, partner = framed_campaign(slug)
+    return WIDGET_KINDS[campaign.kind].show(campaign, partner)
 
 
 @blueprint.post("/embed/<slug>")
 def act(slug):
     """Take the action a supporter posted from the widget (a signature)."""
-    campaign = framed_campaign(slug)
+    campaign, partner = framed_campaign(slug)
     if not post_comes_from_our_pages():
         abort(403)
-    return WIDGET_KINDS[campaign.kind].submit(campaign)
+    return WIDGET_KINDS[campaign.kind].submit(campaign, partner)
 
 
 @blueprint.get("/embed/<slug>/thanks")
 def thanks(slug):
     """The thank-you state, shown after an action."""
-    campaign = framed_campaign(slug)
-    return WIDGET_KINDS[campaign.kind].thank(campaign)
+    campaign, partner = framed_campaign(slug)
+    return WIDGET_KINDS[campaign.kind].thank(campaign, partner)

@@ -32,21 +32,21 @@ TRY_AGAIN = _l(
 TOO_FAST = _l("That was very quick! Please check your details and send the form again.")
 
 
-def show_petition(campaign):
+def show_petition(campaign, partner):
     """The petition form, or a notice that the petition has closed."""
-    context = widget_context(campaign)
+    context = widget_context(campaign, partner)
     if not campaign.is_live:
         return render_template("petition/closed.html", **context)
-    form = petition_form(campaign, context["text"], opt_in_label(campaign))
+    form = petition_form(campaign, context["text"], opt_in_label(campaign, partner))
     return render_petition_form(context, form)
 
 
-def submit_petition(campaign):
+def submit_petition(campaign, partner):
     """Take a signature; on any problem show the form again, filled in, with the reason."""
-    context = widget_context(campaign)
+    context = widget_context(campaign, partner)
     if not campaign.is_live:
         return render_template("petition/closed.html", **context), 409
-    form = petition_form(campaign, context["text"], opt_in_label(campaign), request.form)
+    form = petition_form(campaign, context["text"], opt_in_label(campaign, partner), request.form)
     if request.form.get(HONEYPOT_FIELD):
         # A bot: it gets the thank-you a person would, and nothing is stored.
         return redirect_to_thanks(context)
@@ -75,9 +75,9 @@ def submit_petition(campaign):
     return redirect_to_thanks(context)
 
 
-def show_thanks(campaign):
+def show_thanks(campaign, partner):
     """The thank-you state. Everyone who signs, or had signed before, sees exactly this."""
-    return render_template("petition/thanks.html", **widget_context(campaign))
+    return render_template("petition/thanks.html", **widget_context(campaign, partner))
 
 
 def render_petition_form(context, form, notice=None, status=200):
@@ -100,6 +100,7 @@ def redirect_to_thanks(context):
     return redirect(widget_url("embedding.thanks", context["campaign"], context["language"]), code=303)
 
 
-def opt_in_label(campaign):
-    """The opt-in names who would write to the supporter."""
-    return _l("Send me updates from %(organization)s", organization=campaign.settings["organizer"])
+def opt_in_label(campaign, partner):
+    """The opt-in names who would write: the partner whose page this is, else the organizer."""
+    organization = partner.name if partner is not None else campaign.settings["organizer"]
+    return _l("Send me updates from %(organization)s", organization=organization)

@@ -34,6 +34,8 @@ def content_security_policy():
             f"style-src {style_sources}",
             "img-src 'self' data:",
             "connect-src 'self'",
+            # Our own pages (action page, embed-code preview) show our widget in a frame.
+            "frame-src 'self'",
             "form-action 'self'",
             "base-uri 'none'",
             f"frame-ancestors {frame_ancestors}",

@@ -13,6 +13,7 @@ from sqlalchemy.orm import mapped_column
 
 from widget.extensions import db
 from widget.storage.base import BigId
+from widget.storage.base import JSONDocument
 
 
 def utcnow():
@@ -61,6 +62,23 @@ class Campaign(db.Model):
     @property
     def is_live(self):
         return self.status == "live"
+
+
+class Partner(db.Model):
+    """An organization that embeds campaigns on its own site and is credited for its supporters."""
+
+    __tablename__ = "partners"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: The `source` code on its snippets; every submission through it carries this code.
+    code: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(120))
+    #: Origins (https://example.org) whose pages may frame campaigns that are not open to all.
+    allowed_origins: Mapped[list[str]] = mapped_column(JSONDocument)
+    #: The partner's accent colour; the widget picks readable text colours to go with it.
+    accent_color: Mapped[str | None] = mapped_column(String(7))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class Signature(db.Model):

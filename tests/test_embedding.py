@@ -1,0 +1,294 @@
+"""Embedding on partner sites: the loader, partners, framing, oEmbed and the embed-code page."""
+
+import gzip
+import json
+from urllib.parse import quote
+
+import brotli
+import pytest
+from bs4 import BeautifulSoup
+
+from tests.conftest import action_count
+from tests.conftest import sign
+from widget.embedding import partners
+from widget.extensions import db
+from widget.storage.models import Campaign
+from widget.storage.models import Signature
+from widget.theme import contrast_ratio
+from widget.theme import parse_hex
+
+LOADER_BUDGET = 1536  # bytes, gzipped, as served (SPEC section 9)
+
+
+def soup(response):
+    return BeautifulSoup(response.get_data(as_text=True), "html.parser")
+
+
+def frame_ancestors(response):
+    policy = response.headers["Content-Security-Policy"]
+    return next(part for part in policy.split("; ") if part.startswith("frame-ancestors")).split()[1:]
+
+
+def restrict(app, origins=("https://allowed.example",)):
+    with app.app_context():
+        campaign = db.session.query(Campaign).filter_by(slug="demo-petition").one()
+        embedding = {"open_to_any_site": False, "allowed_origins": list(origins)}
+        campaign.settings = {**campaign.settings, "embedding": embedding}
+        db.session.commit()
+
+
+@pytest.fixture
+def partner(app):
+    with app.app_context():
+        partners.add_partner("red-sv", "Red Solidaria SV", ["https://red.example.org"], "#ffdd00")
+    return "red-sv"
+
+
+# The loader
+
+
+def test_the_loader_is_small_cacheable_and_minified(client):
+    response = client.get("/widget.js", headers={"Accept-Encoding": "gzip"})
+    assert response.status_code == 200
+    assert response.mimetype == "text/javascript"
+    assert response.headers["Content-Encoding"] == "gzip"
+    assert len(response.data) <= LOADER_BUDGET, f"{len(response.data)} bytes gzipped"
+    code = gzip.decompress(response.data).decode()
+    assert "/*" not in code and "data-megafono" in code and "postMessage" in code
+    assert "max-age=3600" in response.headers["Cache-Control"] and "public" in response.headers["Cache-Control"]
+    assert response.headers["Cross-Origin-Resource-Policy"] == "cross-origin"
+    again = client.get("/widget.js", headers={"Accept-Encoding": "gzip", "If-None-Match": response.headers["ETag"]})
+    assert again.status_code == 304
+
+
+def test_the_loader_is_smaller_still_with_brotli(client):
+    response = client.get("/widget.js", headers={"Accept-Encoding": "br, gzip"})
+    assert response.headers["Content-Encoding"] == "br"
+    assert len(response.data) < LOADER_BUDGET
+    assert b"data-megafono" in brotli.decompress(response.data)
+
+
+def test_pages_and_their_files_are_compressed(client):
+    page = client.get("/embed/demo-petition", headers={"Accept-Encoding": "gzip"})
+    assert page.headers["Content-Encoding"] == "gzip"
+    css = soup(client.get("/embed/demo-petition")).find("link", rel="stylesheet")["href"]
+    style = client.get(css, headers={"Accept-Encoding": "gzip"})
+    assert style.headers["Content-Encoding"] == "gzip"
+    assert b"--accent" in gzip.decompress(style.data)
+    assert "max-age=31536000" in style.headers["Cache-Control"]
+
+
+# What the loader asks before it frames
+
+
+def test_an_open_campaign_may_be_shown_anywhere(client):
+    data = client.get("/api/v1/campaigns/demo-petition?lang=en", headers={"Origin": "https://anyone.example"}).get_json()
+    assert data["may_embed"] is True and data["frame_title"] == "End mass arbitrary detention"
+    assert "Origin" in client.get("/api/v1/campaigns/demo-petition").headers["Vary"]
+
+
+def test_a_restricted_campaign_may_be_shown_only_where_allowed(app, client, partner):
+    restrict(app)
+
+    def may(origin, query=""):
+        url = f"/api/v1/campaigns/demo-petition{query}"
+        return client.get(url, headers={"Origin": origin}).get_json()["may_embed"]
+
+    assert may("https://allowed.example") is True
+    assert may("https://other.example") is False
+    assert may("https://red.example.org") is False  # a partner's site counts only with its code
+    assert may("https://red.example.org", "?source=red-sv") is True
+    assert may("https://other.example", "?source=red-sv") is False
+
+
+# Framing
+
+
+def test_framing_follows_the_campaign_and_the_partner(app, client, partner):
+    assert frame_ancestors(client.get("/embed/demo-petition")) == ["*"]
+    restrict(app)
+    assert frame_ancestors(client.get("/embed/demo-petition")) == ["'self'", "https://allowed.example"]
+    assert frame_ancestors(client.get("/embed/demo-petition?source=red-sv")) == [
+        "'self'", "https://allowed.example", "https://red.example.org",
+    ]
+    assert frame_ancestors(client.get("/embed/demo-petition?source=somebody")) == ["'self'", "https://allowed.example"]
+    thanks = client.get("/embed/demo-petition/thanks?source=red-sv")
+    assert "https://red.example.org" in frame_ancestors(thanks)
+
+
+def test_pages_that_are_not_widgets_are_never_framed(client):
+    for path in ("/c/demo-petition", "/c/demo-petition/embed", "/api/v1/campaigns/demo-petition", "/healthz"):
+        response = client.get(path)
+        assert frame_ancestors(response) == ["'none'"], path
+        assert response.headers["X-Frame-Options"] == "DENY"
+
+
+# Partners, their colours and their credit
+
+
+def test_a_partners_colour_comes_with_readable_text(app, client, partner):
+    page = client.get("/embed/demo-petition?source=red-sv").get_data(as_text=True)
+    assert "--accent:#ffdd00" in page
+    assert "--on-accent:#111111" in page  # yellow takes dark text
+    assert contrast_ratio(parse_hex("#111111"), parse_hex("#ffdd00")) >= 4.5
+
+
+def test_the_snippets_colour_wins_and_stays_through_the_widget(app, client, partner):
+    page = client.get("/embed/demo-petition?source=red-sv&theme=%23123456&lang=en")
+    assert "--accent:#123456" in page.get_data(as_text=True)
+    form_action = soup(page).find("form")["action"]
+    assert "theme=%23123456" in form_action and "source=red-sv" in form_action
+
+
+@pytest.mark.parametrize("theme", ["red", "#12345", "#1234567", "javascript:alert(1)", "#12345g", "%23fff"])
+def test_a_malformed_colour_is_ignored(client, theme):
+    page = client.get(f"/embed/demo-petition?theme={quote(theme)}").get_data(as_text=True)
+    assert "--accent:#0b6e4f" in page
+
+
+def test_the_opt_in_names_the_partner_whose_page_it_is(app, client, partner):
+    label = soup(client.get("/embed/demo-petition?source=red-sv&lang=es")).find("label", attrs={"for": "opt_in"})
+    assert label.get_text() == "Quiero recibir novedades de Red Solidaria SV"
+
+
+def test_signatures_are_credited_and_counted_per_partner(app, client, partner):
+    sign(client, source="red-sv", email="a@example.org", opt_in="y")
+    sign(client, source="red-sv", email="b@example.org")
+    sign(client, email="c@example.org")
+    with app.app_context():
+        campaign_id = db.session.query(Campaign.id).filter_by(slug="demo-petition").scalar()
+        assert partners.counts_by_source(campaign_id) == {"red-sv": 2, None: 1}
+        opted_in = db.session.query(Signature).filter_by(source="red-sv", opted_in=True).one()
+        assert opted_in.email == "a@example.org"
+    assert action_count(app) == 3
+
+
+def test_partners_are_managed_from_the_command_line(app):
+    runner = app.test_cli_runner()
+    added = runner.invoke(args=["partners", "add", "casa-ca", "--name", "Casa de la Cultura",
+                                "--origin", "https://casa.example/", "--color", "#7a1f5c"])
+    assert added.exit_code == 0, added.output
+    updated = runner.invoke(args=["partners", "update", "casa-ca", "--origin", "https://casa.example",
+                                  "--origin", "https://www.casa.example"])
+    assert updated.exit_code == 0, updated.output
+    listed = runner.invoke(args=["partners", "list"])
+    assert "casa-ca\tCasa de la Cultura\thttps://casa.example, https://www.casa.example\t0 signatures" in listed.output
+
+
+@pytest.mark.parametrize(
+    ("arguments", "problem"),
+    [
+        (["add", "bad code", "--name", "X"], "code 'bad code'"),
+        (["add", "ok", "--name", ""], "name:"),
+        (["add", "ok", "--name", "X", "--origin", "casa.example"], "origin 'casa.example'"),
+        (["add", "ok", "--name", "X", "--origin", "https://casa.example/path"], "origin"),
+        (["add", "ok", "--name", "X", "--color", "purple"], "accent colour 'purple'"),
+        (["update", "nobody", "--name", "X"], "no partner with code 'nobody'"),
+    ],
+)
+def test_bad_partner_details_are_refused_with_the_reason(app, arguments, problem):
+    result = app.test_cli_runner().invoke(args=["partners", *arguments])
+    assert result.exit_code != 0 and problem in result.output
+    with app.app_context():
+        assert partners.all_partners() == []
+
+
+def test_a_partner_code_can_only_be_registered_once(app, partner):
+    result = app.test_cli_runner().invoke(args=["partners", "add", "red-sv", "--name", "Again"])
+    assert result.exit_code != 0 and "already registered" in result.output
+
+
+# oEmbed
+
+
+def oembed(client, url, **params):
+    query = "&".join(f"{key}={quote(str(value))}" for key, value in {"url": url, **params}.items())
+    return client.get(f"/oembed?{query}")
+
+
+def test_oembed_answers_with_every_field_the_specification_requires(client):
+    response = oembed(client, "http://localhost/c/demo-petition?lang=en&source=p1", format="json")
+    assert response.status_code == 200 and response.mimetype == "application/json"
+    assert response.headers["Access-Control-Allow-Origin"] == "*"
+    data = response.get_json()
+    # oEmbed 1.0, section 2.3.4: every response; and 2.3.4.4: the rich type.
+    assert data["version"] == "1.0" and data["type"] == "rich"
+    assert isinstance(data["width"], int) and isinstance(data["height"], int)
+    assert isinstance(data["html"], str)
+    for optional in ("title", "author_name", "provider_name", "provider_url"):
+        assert isinstance(data[optional], str)
+    assert isinstance(data["cache_age"], int)
+    frame = BeautifulSoup(data["html"], "html.parser").find("iframe")
+    assert frame["src"] == "http://localhost/embed/demo-petition?lang=en&source=p1"
+    assert frame["title"] == data["title"] == "End mass arbitrary detention"
+
+
+def test_oembed_keeps_within_the_size_asked_for(client):
+    data = oembed(client, "http://localhost/embed/demo-petition", maxwidth=320, maxheight=700).get_json()
+    assert data["width"] == 320 and data["height"] == 700
+    assert "width:320px;height:700px" in data["html"]
+    default = oembed(client, "http://localhost/c/demo-petition", maxwidth="lots").get_json()
+    assert default["width"] == 600
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["http://localhost/c/no-such-campaign", "https://evil.example/c/demo-petition", "http://localhost/other/demo-petition",
+     "javascript:alert(1)", "", "http://localhost/c/demo-call"],
+)
+def test_oembed_refuses_what_is_not_one_of_our_campaigns(client, url):
+    assert oembed(client, url).status_code == 404
+
+
+def test_oembed_does_not_offer_xml(client):
+    assert oembed(client, "http://localhost/c/demo-petition", format="xml").status_code == 501
+
+
+# Pages of our own
+
+
+def test_the_action_page_can_be_discovered_and_shows_the_widget(client):
+    page = soup(client.get("/c/demo-petition?lang=es&source=p1"))
+    assert page.html["lang"] == "es"
+    discovery = page.find("link", type="application/json+oembed")
+    assert discovery["href"].startswith("http://localhost/oembed?url=")
+    assert json.loads(client.get(discovery["href"].replace("http://localhost", "", 1)).data)["type"] == "rich"
+    assert page.find("link", rel="canonical")["href"] == "http://localhost/c/demo-petition?lang=es&source=p1"
+    alternates = {link["hreflang"]: link["href"] for link in page.find_all("link", hreflang=True)}
+    assert alternates == {"es": "http://localhost/c/demo-petition?lang=es&source=p1",
+                          "en": "http://localhost/c/demo-petition?lang=en&source=p1"}
+    box = page.find(attrs={"data-megafono": "demo-petition"})
+    assert box["data-lang"] == "es" and box["data-source"] == "p1"
+    assert box.find("noscript")
+    assert page.find("script", src="/widget.js")
+
+
+def test_the_embed_code_page_writes_the_snippet_a_partner_chose(app, client, partner):
+    page = soup(client.get("/c/demo-petition/embed?lang=es&widget_lang=en&source=red-sv&theme=%23123456&kind=script"))
+    assert "Ponga “Alto a las detenciones masivas y arbitrarias” en su sitio web" in page.get_text()
+    snippet = BeautifulSoup(page.find("textarea", id="snippet").get_text(), "html.parser")
+    assert snippet.find("script")["src"] == "http://localhost/widget.js"
+    box = snippet.find("div")
+    assert (box["data-megafono"], box["data-lang"], box["data-source"], box["data-theme"]) == (
+        "demo-petition", "en", "red-sv", "#123456")
+    assert box.find("a")["href"] == "http://localhost/c/demo-petition?lang=en&source=red-sv"
+    assert "Organización aliada: Red Solidaria SV" in page.get_text()
+
+
+def test_the_embed_code_page_offers_a_plain_iframe(client):
+    page = soup(client.get("/c/demo-petition/embed?lang=en&kind=iframe"))
+    frame = BeautifulSoup(page.find("textarea", id="snippet").get_text(), "html.parser").find("iframe")
+    assert frame["src"] == "http://localhost/embed/demo-petition?lang=en"
+    assert frame["title"] == "End mass arbitrary detention" and frame["loading"] == "lazy"
+
+
+def test_the_embed_code_page_leaves_out_the_colour_when_it_is_the_default(client):
+    page = soup(client.get("/c/demo-petition/embed?lang=en&theme=%230b6e4f"))
+    assert "data-theme" not in page.find("textarea", id="snippet").get_text()
+
+
+@pytest.mark.parametrize("source", ["bad code", "<script>", "x" * 65])
+def test_the_embed_code_page_explains_a_bad_partner_code(client, source):
+    page = soup(client.get(f"/c/demo-petition/embed?lang=en&source={quote(source)}"))
+    assert "Use only letters, digits, dots, dashes and underscores" in page.find(id="source-error").get_text()
+    assert "data-source" not in page.find("textarea", id="snippet").get_text()

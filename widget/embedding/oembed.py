@@ -1,0 +1,73 @@
+"""oEmbed (https://oembed.com): paste a campaign's link into a CMS and it embeds the widget."""
+
+import re
+from urllib.parse import parse_qs
+from urllib.parse import urlsplit
+
+from flask import abort
+from flask import jsonify
+from flask import request
+
+from widget.campaigns import find_public_campaign
+from widget.embedding.attribution import COLOUR
+from widget.embedding.attribution import SOURCE_CODE
+from widget.embedding.snippets import INITIAL_HEIGHT
+from widget.embedding.snippets import EmbedOptions
+from widget.embedding.snippets import iframe_snippet
+from widget.embedding.snippets import public_base_url
+from widget.embedding.views import blueprint
+from widget.i18n import match_language
+
+#: The addresses we embed: a campaign's action page or its widget.
+EMBEDDABLE_PATH = re.compile(r"^/(?:c|embed)/([^/]+)/?$")
+DEFAULT_WIDTH = 600
+CACHE_SECONDS = 60 * 60
+
+
+def first(query, name, pattern=None):
+    value = query.get(name, [None])[0]
+    return value if value and (pattern is None or pattern.match(value)) else None
+
+
+@blueprint.get("/oembed")
+def oembed():
+    """The oEmbed answer for one of our campaign URLs: a "rich" type with the iframe HTML."""
+    if request.args.get("format", "json") != "json":
+        abort(501)  # the specification's answer for formats a provider does not offer
+    address = urlsplit(request.args.get("url", "")[:2000])
+    ours = urlsplit(public_base_url())
+    match = EMBEDDABLE_PATH.match(address.path)
+    if address.netloc != ours.netloc or address.scheme not in ("http", "https") or not match:
+        abort(404)
+    campaign = find_public_campaign(match.group(1))
+    query = parse_qs(address.query)
+    language = match_language(first(query, "lang"), campaign.languages) or campaign.default_language
+    options = EmbedOptions(language, first(query, "source", SOURCE_CODE), first(query, "theme", COLOUR))
+    title = campaign.text(language)["title"]
+    width = bounded(request.args.get("maxwidth"), DEFAULT_WIDTH)
+    height = bounded(request.args.get("maxheight"), INITIAL_HEIGHT.get(campaign.kind, 1100))
+    response = jsonify(
+        version="1.0",
+        type="rich",
+        title=title,
+        author_name=campaign.settings["organizer"],
+        provider_name="Megáfono",
+        provider_url=public_base_url(),
+        cache_age=CACHE_SECONDS,
+        width=width,
+        height=height,
+        html=str(iframe_snippet(campaign, options, title, width=f"{width}px", height=height)),
+    )
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    response.cache_control.public = True
+    response.cache_control.max_age = CACHE_SECONDS
+    return response
+
+
+def bounded(requested, preferred):
+    """The preferred size, or less when the consumer asks for at most `requested` pixels."""
+    try:
+        limit = int(requested)
+    except (TypeError, ValueError):
+        return preferred
+    return max(100, min(preferred, limit))
