@@ -5,6 +5,7 @@ import os
 import shutil
 from pathlib import Path
 
+import axe_playwright_python
 import pytest
 from flask import Flask
 from flask import abort
@@ -107,3 +108,37 @@ def page(context):
 def screenshot(page, name):
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+
+
+AXE_SOURCE = (Path(axe_playwright_python.__file__).parent / "axe.min.js").read_text()
+
+
+def axe_violations(target):
+    """axe-core's violations (every rule it enables by default) on a page or frame, as readable lines."""
+    target.evaluate(AXE_SOURCE)
+    result = target.evaluate("axe.run(document, {resultTypes: ['violations']})")
+    return [
+        f"{violation['id']}: {violation['help']} at {[node['target'] for node in violation['nodes']]}"
+        for violation in result["violations"]
+    ]
+
+
+def widget_frames(page):
+    """The iframes the loader made, with their frames."""
+    return [handle for handle in page.locator("iframe").element_handles()]
+
+
+def wait_until_sized(frame_element, timeout=5.0):
+    """Wait until the iframe is exactly as tall as its content; return that height."""
+    import time
+
+    frame = frame_element.content_frame()
+    deadline = time.monotonic() + timeout
+    while True:
+        content = frame.evaluate("Math.ceil(document.body.getBoundingClientRect().height)")
+        outer = round(frame_element.bounding_box()["height"])
+        if abs(content - outer) <= 1:
+            return outer
+        if time.monotonic() > deadline:
+            raise AssertionError(f"iframe is {outer}px tall, its content {content}px")
+        time.sleep(0.05)
