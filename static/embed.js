@@ -64,7 +64,8 @@
     fetch(form.action, { method: "POST", body: new FormData(form), credentials: "omit" })
       .then(function (response) {
         return response.text().then(function (html) {
-          var page = new DOMParser().parseFromString(html, "text/html");
+          // The page's own style block carries another response's nonce: leave it out.
+          var page = new DOMParser().parseFromString(html.replace(/<style[\s\S]*?<\/style>/gi, ""), "text/html");
           var next = page.getElementById("widget");
           if (!next) throw new Error("unexpected response");
           if (response.status >= 500 || response.status === 429 || response.status === 413) {

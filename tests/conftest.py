@@ -25,6 +25,7 @@ POSTGRES_SERVER = os.environ.get(
     "MEGAFONO_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
 )
 DEMO_CAMPAIGNS = PROJECT_ROOT / "campaigns"
+DEMO_SLUGS = sorted(path.stem for path in DEMO_CAMPAIGNS.glob("*.yaml"))
 SECRET_KEY = "test-secret-key-not-for-production"
 
 SUPPORTER = {

@@ -1,6 +1,8 @@
 """Public JSON and the health check: open to every site, and never anything about a supporter."""
 
 from tests.conftest import sign
+from widget.extensions import db
+from widget.storage.models import Campaign
 
 
 def test_a_campaigns_public_numbers(client):
@@ -18,10 +20,13 @@ def test_a_campaigns_public_numbers(client):
         assert personal not in body
 
 
-def test_an_unknown_or_draft_campaign_is_a_json_404(client):
+def test_an_unknown_or_draft_campaign_is_a_json_404(app, client):
     response = client.get("/api/v1/campaigns/nope")
     assert response.status_code == 404
     assert response.get_json() == {"error": "Page not found"}
+    with app.app_context():
+        db.session.query(Campaign).filter_by(slug="demo-call").one().status = "draft"
+        db.session.commit()
     assert client.get("/api/v1/campaigns/demo-call").status_code == 404
 
 

@@ -8,6 +8,7 @@ from bs4 import BeautifulSoup
 from sqlalchemy import select
 
 from tests.conftest import DEMO_CAMPAIGNS
+from tests.conftest import DEMO_SLUGS
 from tests.conftest import action_count
 from tests.conftest import sign
 from widget.campaigns.loader import CampaignFileError
@@ -58,7 +59,7 @@ def test_loading_the_same_files_again_changes_nothing(app):
         before = {c.slug: (c.updated_at, c.definition_hash) for c in db.session.scalars(select(Campaign))}
         report = load_campaign_files(sorted(DEMO_CAMPAIGNS.glob("*.yaml")))
         after = {c.slug: (c.updated_at, c.definition_hash) for c in db.session.scalars(select(Campaign))}
-    assert report.unchanged == ["demo-call", "demo-petition"] and not report.created and not report.updated
+    assert report.unchanged == DEMO_SLUGS and not report.created and not report.updated
     assert before == after
 
 
@@ -137,7 +138,7 @@ def test_an_error_in_one_file_loads_none_of_them(app, tmp_path):
         slugs = set(db.session.scalars(select(Campaign.slug)))
         title = db.session.scalar(select(Campaign).filter_by(slug="demo-petition")).text("en")["title"]
     assert [problem.file for problem in caught.value.problems] == [str(bad)]
-    assert slugs == {"demo-petition", "demo-call"}
+    assert slugs == set(DEMO_SLUGS)
     assert title == "End mass arbitrary detention"
 
 
@@ -152,7 +153,7 @@ def test_two_files_with_one_slug_are_refused(tmp_path):
 
 def test_a_campaign_with_signatures_cannot_change_kind(app, client, tmp_path):
     sign(client)
-    data = demo(kind="call")
+    data = demo(kind="call", targets={"lookup": "us-congress"})
     data["content"]["es"]["call_script"] = data["content"]["en"]["call_script"] = "Hola"
     with app.app_context(), pytest.raises(CampaignFileError, match="kind: cannot change"):
         load_campaign_files([write(tmp_path, "demo.yaml", data)])

@@ -234,7 +234,7 @@ def test_oembed_keeps_within_the_size_asked_for(client):
 @pytest.mark.parametrize(
     "url",
     ["http://localhost/c/no-such-campaign", "https://evil.example/c/demo-petition", "http://localhost/other/demo-petition",
-     "javascript:alert(1)", "", "http://localhost/c/demo-call"],
+     "javascript:alert(1)", "", "http://localhost/c/demo-petition/extra"],
 )
 def test_oembed_refuses_what_is_not_one_of_our_campaigns(client, url):
     assert oembed(client, url).status_code == 404

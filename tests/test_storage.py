@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
+from tests.conftest import DEMO_SLUGS
 from tests.conftest import POSTGRES_SERVER
 from tests.conftest import close_database
 from tests.conftest import make_app
@@ -41,14 +42,14 @@ def test_setup_creates_everything_then_is_a_no_op(empty_database_url):
     runner = app.test_cli_runner()
     first = runner.invoke(args=["setup"])
     assert first.exit_code == 0, first.output
-    assert "Campaigns created: demo-call, demo-petition" in first.output
+    assert f"Campaigns created: {', '.join(DEMO_SLUGS)}" in first.output
     second = runner.invoke(args=["setup"])
     assert second.exit_code == 0, second.output
-    assert "Campaigns unchanged: demo-call, demo-petition" in second.output
+    assert f"Campaigns unchanged: {', '.join(DEMO_SLUGS)}" in second.output
     with app.app_context():
-        assert set(db.session.scalars(select(Campaign.slug))) == {"demo-call", "demo-petition"}
+        assert set(db.session.scalars(select(Campaign.slug))) == set(DEMO_SLUGS)
         tables = set(inspect(db.engine).get_table_names())
-        assert {"campaigns", "signatures", "spent_form_tokens", "alembic_version"} <= tables
+        assert {"campaigns", "signatures", "partners", "call_reports", "spent_form_tokens", "alembic_version"} <= tables
     close_database(app)
 
 

@@ -59,19 +59,22 @@ def setup_security(app):
 def setup_views(app):
     from widget import api
     from widget import assets
+    from widget import call
     from widget import errors
     from widget import sharing
     from widget.embedding import code  # noqa: F401 - routes on the embedding blueprint
     from widget.embedding import loader  # noqa: F401
     from widget.embedding import oembed  # noqa: F401
     from widget.embedding import views as embedding_views
+    from widget.embedding.page import widget_url
     from widget.embedding.snippets import own_page_frame
     from widget.petition import blueprint as petition_blueprint
 
     assets.init_app(app)
     errors.init_app(app)
-    app.jinja_env.globals["own_page_frame"] = own_page_frame
+    app.jinja_env.globals.update(own_page_frame=own_page_frame, widget_url=widget_url)
     app.register_blueprint(petition_blueprint)
+    app.register_blueprint(call.blueprint)
     app.register_blueprint(embedding_views.blueprint)
     app.register_blueprint(sharing.blueprint)
     app.register_blueprint(api.blueprint)

@@ -10,6 +10,8 @@ from flask.cli import AppGroup
 from flask.cli import with_appcontext
 from sqlalchemy import text
 
+from widget.call import congress
+from widget.call import congress_build
 from widget.campaigns.loader import CampaignFileError
 from widget.campaigns.loader import campaign_files
 from widget.campaigns.loader import load_campaign_files
@@ -24,6 +26,7 @@ from widget.storage.database import upgrade_schema
 
 campaigns_group = AppGroup("campaigns", help="Check and load campaign files.")
 partners_group = AppGroup("partners", help="Register the organizations that embed campaigns.")
+congress_group = AppGroup("congress", help="The members-of-Congress data behind ZIP code lookups.")
 translate_group = AppGroup("translate", help="Extract, update, compile and check translations.")
 
 #: Any fixed number: PostgreSQL advisory locks are keyed by integers.
@@ -34,6 +37,7 @@ def init_app(app):
     app.cli.add_command(setup_command)
     app.cli.add_command(campaigns_group)
     app.cli.add_command(partners_group)
+    app.cli.add_command(congress_group)
     app.cli.add_command(translate_group)
 
 
@@ -150,6 +154,43 @@ def partners_list_command():
     for partner in partners.all_partners():
         origins = ", ".join(partner.allowed_origins) or "no restricted sites"
         click.echo(f"{partner.code}\t{partner.name}\t{origins}\t{counts.get(partner.code, 0)} signatures")
+
+
+@congress_group.command("build")
+@click.option("--source", type=click.Path(file_okay=False, exists=True), default=str(congress_build.DEFAULT_SOURCE),
+              show_default=True, help="Folder with the two legislators YAML files and zccd.csv.")
+@click.option("--legislators-date", help="Snapshot date of the legislators files (YYYY-MM-DD), if its README lacks it.")
+@click.option("--zips-date", help="Snapshot date of zccd.csv (YYYY-MM-DD), if its README lacks it.")
+@click.option("--output", type=click.Path(dir_okay=False), default=str(congress_build.BUILT_FILE), show_default=True)
+def congress_build_command(source, legislators_date, zips_date, output):
+    """Rebuild the compact lookup file from (newer copies of) the public-domain sources."""
+    dates = {key: value for key, value in (("legislators", legislators_date), ("zip_districts", zips_date)) if value}
+    try:
+        data = congress_build.build(source, dates)
+    except congress_build.CongressDataError as error:
+        raise click.ClickException(str(error)) from error
+    if "legislators" not in data["snapshot"]:
+        raise click.ClickException("the legislators' snapshot date is unknown: give --legislators-date")
+    path = congress_build.write(data, Path(output))
+    vacant = [seat for seat, entry in data["house"].items() if entry["member"] is None]
+    click.echo(f"Wrote {path}: {len(data['members'])} members, {len(data['house'])} House seats "
+               f"({len(vacant)} vacant: {', '.join(vacant) or 'none'}), snapshot {data['snapshot']}")
+    click.echo("Restart the app servers to use it.")
+
+
+@congress_group.command("lookup")
+@click.argument("zip_code")
+def congress_lookup_command(zip_code):
+    """Show whom a ZIP code's supporters would call."""
+    normalized = congress.normalize_zip(zip_code)
+    if normalized is None:
+        raise click.ClickException(f"{zip_code!r} is not a US ZIP code")
+    lookup = congress.lookup_targets_by_zip(normalized)
+    click.echo(f"{normalized}: seats {', '.join(lookup.seats) or 'none found'}")
+    for target in lookup.targets:
+        click.echo(f"  {target.role}\t{target.name}\t{target.party}\t{target.phone}")
+    for seat in lookup.vacant_seats:
+        click.echo(f"  vacant\t{seat}")
 
 
 @translate_group.command("extract")

@@ -50,9 +50,10 @@ def load_config(app, test_config=None):
         MAX_CONTENT_LENGTH=64 * 1024,
         MAX_FORM_MEMORY_SIZE=64 * 1024,
         SQLALCHEMY_ENGINE_OPTIONS={},
-        # Which regional variant writes a language's numbers: Spanish for people in the Americas
-        # and the US writes 1,234 (es_419, es_US); Spain writes 1.234 (es).
-        NUMBER_LOCALES=parse_pairs(environ.get("MEGAFONO_NUMBER_LOCALES") or "es=es_419"),
+        # Which regional variant writes a language's numbers, dates and times: Spanish for people in
+        # the Americas and the US writes 1,234 and 3:00 p.m. (es_419, es_US); Spain writes 1.234
+        # and 15:00 (es).
+        FORMAT_LOCALES=parse_pairs(environ.get("MEGAFONO_FORMAT_LOCALES") or "es=es_419"),
     )
     if test_config:
         app.config.update(test_config)

@@ -5,10 +5,12 @@ import hmac
 import re
 import unicodedata
 from dataclasses import dataclass
+from datetime import timedelta
 
 from email_validator import EmailNotValidError
 from email_validator import validate_email
 from flask import current_app
+from flask import request
 from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField
 from wtforms import StringField
@@ -17,6 +19,38 @@ from wtforms.validators import DataRequired
 from wtforms.validators import Length
 from wtforms.validators import Optional
 from wtforms.validators import Regexp
+
+from widget.security.form_token import FormTokenError
+from widget.security.form_token import read_form_token
+
+#: A field people never see; bots that fill in every input fill this one too.
+HONEYPOT_FIELD = "website"
+
+TRY_AGAIN = _l(
+    "This form was open for a long time, or it was already sent. Your details are still here: "
+    "please send it again."
+)
+TOO_FAST = _l("That was very quick! Please check your details and send the form again.")
+
+
+def posted_by_a_bot():
+    """The honeypot was filled in: answer as to a person, store nothing."""
+    return bool(request.form.get(HONEYPOT_FIELD))
+
+
+def checked_form_token(campaign):
+    """The posted form token and None, or None and the notice to show instead.
+
+    A missing, forged, stale or other campaign's token asks the supporter to send again; so does
+    a form sent faster than a person can fill it in (the token says when it was shown).
+    """
+    try:
+        token = read_form_token(request.form.get("token"), campaign.slug)
+    except FormTokenError:
+        return None, TRY_AGAIN
+    if token.age < timedelta(seconds=current_app.config["FORM_MIN_FILL_SECONDS"]):
+        return token, TOO_FAST
+    return token, None
 
 # Characters that are invisible or reorder text (zero-width spaces, bidi overrides): they can
 # disguise a name in a delivery list, so they are dropped. Joiners that scripts need are kept.

@@ -29,6 +29,7 @@ REQUIRED_TEXT = {
 }
 
 #: Text written in Markdown and stored as sanitized HTML (under the same key plus `_html`).
+#: A call script is plain text, read aloud, with its own placeholders (see widget.call.script).
 MARKDOWN_TEXT = ("body", "petition_text", "thank_you")
 
 
@@ -62,6 +63,38 @@ class EmbeddingSettings(Strict):
     allowed_origins: list[Origin] = []
 
 
+Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+ClockTime = Annotated[str, StringConstraints(pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$")]
+
+
+class OfficeHoursSetting(Strict):
+    """When a fixed number answers, in Washington, D.C. time."""
+
+    days: list[Weekday] = Field(min_length=1)
+    opens: ClockTime
+    closes: ClockTime
+
+
+class CongressLookup(Strict):
+    """Members of Congress found from the supporter's ZIP code."""
+
+    lookup: Literal["us-congress"]
+    chambers: list[Literal["house", "senate"]] = Field(default=["house", "senate"], min_length=1)
+
+
+class FixedTarget(Strict):
+    """One number everybody calls, such as the White House comment line."""
+
+    name: Line | dict[LanguageCode, Line]
+    title: Line | dict[LanguageCode, Line] = ""
+    phone: Annotated[str, StringConstraints(strip_whitespace=True, max_length=30)]
+    hours: OfficeHoursSetting | None = None
+
+
+class FixedTargets(Strict):
+    fixed: list[FixedTarget] = Field(min_length=1, max_length=20)
+
+
 class CampaignDefinition(Strict):
     slug: Slug
     kind: Literal["petition", "call"]
@@ -75,6 +108,8 @@ class CampaignDefinition(Strict):
     delivered_fields: list[SupporterFieldName] = ["given_name", "family_name", "city"]
     ask_consent: bool = False
     embedding: EmbeddingSettings = EmbeddingSettings()
+    #: Whom a call campaign's supporters call.
+    targets: CongressLookup | FixedTargets | None = None
     content: dict[LanguageCode, CampaignText] = Field(min_length=1)
 
 
@@ -91,6 +126,7 @@ def content_problems(definition):
     if definition.kind == "petition" and "email" not in definition.fields.required:
         # One person signs once: without an address there is nothing to count them once by.
         problems.append(("fields.required", "a petition must require 'email', so each person is counted once"))
+    problems.extend(target_problems(definition))
     for name in definition.delivered_fields:
         if name not in shown:
             problems.append(("delivered_fields", f"'{name}' is delivered but never asked for (add it to fields.shown)"))
@@ -117,6 +153,31 @@ def content_problems(definition):
                             f"languages (translate it, or remove the '{language}' block)",
                         )
                     )
+    return problems
+
+
+def target_problems(definition):
+    """Call campaigns need targets with usable numbers, and scripts that fill in naturally."""
+    from widget.call.phones import e164
+    from widget.call.script import ScriptError
+    from widget.call.script import check_script
+
+    if definition.kind != "call":
+        return [("targets", "only call campaigns have targets")] if definition.targets else []
+    problems = []
+    if definition.targets is None:
+        problems.append(("targets", "a call campaign needs 'lookup: us-congress' or a 'fixed' list"))
+    elif isinstance(definition.targets, FixedTargets):
+        for number, target in enumerate(definition.targets.fixed):
+            if e164(target.phone) is None:
+                problems.append((f"targets.fixed.{number}.phone", f"{target.phone!r} is not a telephone number"))
+            if target.hours and target.hours.opens >= target.hours.closes:
+                problems.append((f"targets.fixed.{number}.hours", "closes before it opens"))
+    for language, text in definition.content.items():
+        try:
+            check_script(text.call_script)
+        except ScriptError as error:
+            problems.append((f"content.{language}.call_script", str(error)))
     return problems
 
 

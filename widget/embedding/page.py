@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass
 
+from flask import redirect
 from flask import request
 from flask import url_for
 
@@ -31,6 +32,11 @@ def widget_url(endpoint, campaign, language, **params):
     return url_for(endpoint, slug=campaign.slug, lang=language, **params)
 
 
+def redirect_to_thanks(context):
+    """See-other to the thank-you state, so reloading it never posts the form again."""
+    return redirect(widget_url("embedding.thanks", context["campaign"], context["language"]), code=303)
+
+
 def language_choices(campaign):
     """The language switch: each language the campaign offers, linking to this same page in it."""
     here = current_language()
@@ -46,7 +52,6 @@ def widget_context(campaign, partner):
     language = current_language()
     count = campaign.action_count
     return {
-        "widget_url": widget_url,
         "campaign": campaign,
         "partner": partner,
         "text": campaign.text(language),

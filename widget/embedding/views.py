@@ -6,6 +6,7 @@ from typing import NamedTuple
 from flask import Blueprint
 from flask import abort
 
+from widget import call
 from widget import petition
 from widget.campaigns import find_public_campaign
 from widget.embedding.attribution import source_code
@@ -27,6 +28,7 @@ class WidgetKind(NamedTuple):
 
 WIDGET_KINDS = {
     "petition": WidgetKind(petition.show_petition, petition.submit_petition, petition.show_thanks),
+    "call": WidgetKind(call.show_call, call.submit_call, call.show_thanks),
 }
 
 
@@ -49,7 +51,7 @@ def embed(slug):
 
 @blueprint.post("/embed/<slug>")
 def act(slug):
-    """Take the action a supporter posted from the widget (a signature)."""
+    """Take the action a supporter posted from the widget (a signature, a call's outcome)."""
     campaign, partner = framed_campaign(slug)
     if not post_comes_from_our_pages():
         abort(403)

@@ -102,7 +102,12 @@ def language_name(code):
     return name[:1].upper() + name[1:]
 
 
+def format_locale():
+    """The regional variant that writes numbers, dates and times for this response's language."""
+    language = current_language()
+    return current_app.config["FORMAT_LOCALES"].get(language, language)
+
+
 def format_count(number):
     """A count in the reader's number format: 1,234 in English and in Spanish for the Americas."""
-    language = current_language()
-    return format_decimal(number, locale=current_app.config["NUMBER_LOCALES"].get(language, language))
+    return format_decimal(number, locale=format_locale())

@@ -195,7 +195,8 @@ def catalog_problems(language, directory=TRANSLATIONS_DIR, template=None):
         if not message.id:
             continue
         source = message.id if isinstance(message.id, str) else message.id[0]
-        where = f"{display_path(path)}:{message.lineno}: {source!r}"
+        context = f" ({message.context})" if message.context else ""
+        where = f"{display_path(path)}:{message.lineno}: {source!r}{context}"
         problems.extend(message_problems(message, where))
     if template is not None:
         missing = {m.id for m in template if m.id} - {m.id for m in catalog if m.id}

@@ -1,42 +1,31 @@
 """The petition widget: show the form, take a signature, thank the supporter."""
 
-from datetime import timedelta
-
 from flask import Blueprint
-from flask import current_app
-from flask import redirect
 from flask import render_template
 from flask import request
 from flask_babel import lazy_gettext as _l
 
+from widget.embedding.page import redirect_to_thanks
 from widget.embedding.page import widget_context
-from widget.embedding.page import widget_url
+from widget.forms import HONEYPOT_FIELD
+from widget.forms import TRY_AGAIN
+from widget.forms import checked_form_token
+from widget.forms import posted_by_a_bot
 from widget.petition.forms import petition_form
 from widget.petition.promise import privacy_promise
 from widget.petition.signatures import Outcome
 from widget.petition.signatures import record_signature
-from widget.security.form_token import FormTokenError
 from widget.security.form_token import issue_form_token
-from widget.security.form_token import read_form_token
 from widget.security.privacy import ip_digest
 
 blueprint = Blueprint("petition", __name__, template_folder="templates")
-
-#: A field people never see; bots that fill in every input fill this one too.
-HONEYPOT_FIELD = "website"
-
-TRY_AGAIN = _l(
-    "This form was open for a long time, or it was already sent. Your details are still here: "
-    "please send it again."
-)
-TOO_FAST = _l("That was very quick! Please check your details and send the form again.")
 
 
 def show_petition(campaign, partner):
     """The petition form, or a notice that the petition has closed."""
     context = widget_context(campaign, partner)
     if not campaign.is_live:
-        return render_template("petition/closed.html", **context)
+        return render_template("widget/closed.html", **context)
     form = petition_form(campaign, context["text"], opt_in_label(campaign, partner))
     return render_petition_form(context, form)
 
@@ -45,20 +34,18 @@ def submit_petition(campaign, partner):
     """Take a signature; on any problem show the form again, filled in, with the reason."""
     context = widget_context(campaign, partner)
     if not campaign.is_live:
-        return render_template("petition/closed.html", **context), 409
+        return render_template("widget/closed.html", **context), 409
     form = petition_form(campaign, context["text"], opt_in_label(campaign, partner), request.form)
-    if request.form.get(HONEYPOT_FIELD):
-        # A bot: it gets the thank-you a person would, and nothing is stored.
+    if posted_by_a_bot():
         return redirect_to_thanks(context)
     fields_are_valid = form.validate()
-    try:
-        token = read_form_token(request.form.get("token"), campaign.slug)
-    except FormTokenError:
-        return render_petition_form(context, form, notice=TRY_AGAIN, status=400)
+    token, notice = checked_form_token(campaign)
+    if notice is TRY_AGAIN:
+        return render_petition_form(context, form, notice=notice, status=400)
     if not fields_are_valid:
         return render_petition_form(context, form, status=422)
-    if token.age < timedelta(seconds=current_app.config["FORM_MIN_FILL_SECONDS"]):
-        return render_petition_form(context, form, notice=TOO_FAST, status=400)
+    if notice:
+        return render_petition_form(context, form, notice=notice, status=400)
 
     outcome = record_signature(
         campaign,
@@ -77,7 +64,7 @@ def submit_petition(campaign, partner):
 
 def show_thanks(campaign, partner):
     """The thank-you state. Everyone who signs, or had signed before, sees exactly this."""
-    return render_template("petition/thanks.html", **widget_context(campaign, partner))
+    return render_template("widget/thanks.html", **widget_context(campaign, partner))
 
 
 def render_petition_form(context, form, notice=None, status=200):
@@ -93,11 +80,6 @@ def render_petition_form(context, form, notice=None, status=200):
         **context,
     )
     return page, status
-
-
-def redirect_to_thanks(context):
-    """See-other to the thank-you state, so reloading it never posts the form again."""
-    return redirect(widget_url("embedding.thanks", context["campaign"], context["language"]), code=303)
 
 
 def opt_in_label(campaign, partner):

@@ -112,6 +112,30 @@ class Signature(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
+class CallReport(db.Model):
+    """One call a supporter made, and how it went. Nothing here says who called."""
+
+    __tablename__ = "call_reports"
+    __table_args__ = (
+        # One report per office per visit: a report sent twice (a reloaded page) counts once.
+        UniqueConstraint("campaign_id", "visit", "target"),
+        Index("ix_call_reports_campaign_id_source", "campaign_id", "source"),
+        Index("ix_call_reports_campaign_id_created_at", "campaign_id", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id", ondelete="CASCADE"))
+    #: A random key for one supporter's visit (from the signed call state), nothing more.
+    visit: Mapped[str] = mapped_column(String(32))
+    #: The office called: a member's Bioguide ID, or `fixed-1`, `fixed-2`, ...
+    target: Mapped[str] = mapped_column(String(40))
+    #: talked_to_staff, left_voicemail, line_busy or no_answer.
+    outcome: Mapped[str] = mapped_column(String(20))
+    language: Mapped[str] = mapped_column(String(16))
+    source: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
 class SpentFormToken(db.Model):
     """A form token that has been used once; kept until it would have expired anyway."""
 

@@ -1,0 +1,477 @@
+"""The call widget: Congress by ZIP code, fixed numbers, scripts, and every call counted once."""
+
+import re
+from datetime import UTC
+from datetime import datetime
+
+import pytest
+from bs4 import BeautifulSoup
+
+from tests.conftest import SAME_ORIGIN
+from tests.conftest import action_count
+from tests.conftest import count_rows
+from tests.conftest import form_token
+from tests.congress_sources import SOURCE
+from tests.congress_sources import expected_names
+from tests.congress_sources import first_zip
+from tests.congress_sources import sources
+from widget.call import congress_build
+from widget.call import hours
+from widget.call.congress import congress_data
+from widget.call.congress import lookup_targets_by_zip
+from widget.call.congress import normalize_zip
+from widget.call.phones import e164
+from widget.call.phones import readable
+from widget.call.script import ScriptError
+from widget.call.script import check_script
+from widget.call.script import fill_script
+from widget.extensions import db
+from widget.storage.models import CallReport
+from widget.storage.models import Campaign
+
+NO_SENATORS = {"DC", "PR", "GU", "VI", "AS", "MP"}
+WEEKDAY_NOON = datetime(2026, 11, 18, 17, 0, tzinfo=UTC)  # a Wednesday, noon in Washington
+SUNDAY_NIGHT = datetime(2026, 11, 22, 3, 0, tzinfo=UTC)  # Saturday 10 p.m. in Washington
+
+
+def soup(response):
+    return BeautifulSoup(response.get_data(as_text=True), "html.parser")
+
+
+def words(response):
+    return " ".join(soup(response).get_text(" ").split())
+
+
+# Choosing ZIP codes by what the sources say about them
+
+
+def single_district_zip():
+    def fits(seats, data):
+        state = seats[0].split("-")[0]
+        return len(seats) == 1 and seats[0] in data.representative and len(data.senators.get(state, [])) == 2
+    return first_zip(fits)
+
+
+def split_zip():
+    def fits(seats, data):
+        states = {seat.split("-")[0] for seat in seats}
+        return len(seats) > 1 and len(states) == 1 and all(seat in data.representative for seat in seats)
+    return first_zip(fits)
+
+
+def two_state_zip():
+    return first_zip(lambda seats, data: len({seat.split("-")[0] for seat in seats}) > 1)
+
+
+def at_large_zip():
+    return first_zip(lambda seats, data: seats == [seats[0]] and seats[0].endswith("-0")
+                     and seats[0][:2] not in NO_SENATORS)
+
+
+def vacant_zip():
+    return first_zip(lambda seats, data: len(seats) == 1 and seats[0] not in data.representative)
+
+
+def names(lookup):
+    return sorted(target.name for target in lookup.targets)
+
+
+# The lookup, checked against the sources
+
+
+def test_the_sources_are_here():
+    assert (SOURCE / "zccd.csv").exists(), "the tests read ../shared/data/us-congress"
+
+
+@pytest.mark.parametrize("choose", [single_district_zip, split_zip, two_state_zip, at_large_zip])
+def test_a_zip_code_gives_exactly_the_members_the_sources_give(choose):
+    zip_code = choose()
+    lookup = lookup_targets_by_zip(zip_code)
+    assert names(lookup) == expected_names(zip_code), zip_code
+    assert lookup.seats == tuple(sources().seats_by_zip[zip_code])
+
+
+def test_a_single_district_is_one_representative_and_two_senators():
+    lookup = lookup_targets_by_zip(single_district_zip())
+    assert [target.role for target in lookup.targets] == ["representative", "senator", "senator"]
+    assert not lookup.spans_districts and not lookup.spans_states
+
+
+def test_a_split_zip_code_lists_every_possible_representative():
+    lookup = lookup_targets_by_zip(split_zip())
+    assert lookup.spans_districts and not lookup.spans_states
+    assert len([target for target in lookup.targets if target.role == "representative"]) == len(lookup.seats)
+
+
+def test_a_zip_code_across_a_state_line_lists_both_states():
+    lookup = lookup_targets_by_zip(two_state_zip())
+    assert lookup.spans_states
+    assert {target.state for target in lookup.targets if target.role == "senator"} == set(lookup.states)
+
+
+def test_an_at_large_seat_has_no_district_number():
+    lookup = lookup_targets_by_zip(at_large_zip())
+    representative = next(target for target in lookup.targets if target.role == "representative")
+    assert representative.district == 0
+
+
+@pytest.mark.parametrize(("place", "role"), [("PR", "resident_commissioner"), ("DC", "delegate")])
+def test_places_without_senators_have_their_house_member_only(place, role):
+    zip_code = first_zip(lambda seats, data: seats == [f"{place}-0"])
+    lookup = lookup_targets_by_zip(zip_code)
+    assert [target.role for target in lookup.targets] == [role]
+    assert names(lookup) == expected_names(zip_code)
+    assert lookup.places_without_senators == (place,)
+
+
+@pytest.mark.parametrize(("zip_code", "place"), [("00802", "VI"), ("96910", "GU"), ("96799", "AS"), ("96950", "MP")])
+def test_territories_missing_from_the_zip_file_still_find_their_delegate(zip_code, place):
+    lookup = lookup_targets_by_zip(zip_code)
+    assert [(target.role, target.state) for target in lookup.targets] == [("delegate", place)]
+
+
+def test_a_vacant_seat_is_reported_and_the_senators_remain():
+    zip_code = vacant_zip()
+    lookup = lookup_targets_by_zip(zip_code)
+    assert lookup.vacant_seats == tuple(sources().seats_by_zip[zip_code])
+    assert {target.role for target in lookup.targets} == {"senator"}
+    assert names(lookup) == expected_names(zip_code)
+
+
+def test_a_member_whose_term_has_ended_is_not_offered():
+    data = congress_data()
+    ended = {bioguide: member for bioguide, member in data.members.items() if member["term_end"] <= "2026-11-21"}
+    assert ended, "the sources have appointments that ended at the 2026 special elections"
+    bioguide, member = next(iter(ended.items()))
+    zip_code = first_zip(lambda seats, sources_: seats[0].startswith(member["state"] + "-") and len(seats) == 1)
+    lookup = lookup_targets_by_zip(zip_code)
+    assert bioguide not in [target.key for target in lookup.targets]
+    assert lookup.short_of_senators == (member["state"],)
+
+
+@pytest.mark.parametrize("zip_code", ["12345", "00000", "99999"])
+def test_a_zip_code_that_is_not_in_the_data_finds_nobody(zip_code):
+    lookup = lookup_targets_by_zip(zip_code)
+    assert not lookup.found and lookup.targets == ()
+
+
+@pytest.mark.parametrize(
+    ("typed", "expected"),
+    [("90011", "90011"), (" 90011 ", "90011"), ("90011-1234", "90011"), ("900111234", "90011"),
+     ("9001", None), ("900112", None), ("ABCDE", None), ("SW1A 1AA", None), ("", None), (None, None),
+     ("\uff19\uff10\uff10\uff11\uff11", None), ("<b>90011</b>", None), ("9" * 10_000, None)],
+)
+def test_only_us_zip_codes_are_understood(typed, expected):
+    assert normalize_zip(typed) == expected
+
+
+def test_the_shipped_data_is_what_the_sources_build():
+    built = congress_build.build()
+    shipped = congress_data.__wrapped__()
+    assert built["snapshot"] == shipped.snapshot == {"legislators": "2026-06-15", "zip_districts": "2024-11-12"}
+    assert built["members"] == shipped.members
+    assert {seat: entry["member"] for seat, entry in built["house"].items()} == shipped.house
+
+
+def test_the_build_command_rebuilds_from_newer_copies(app, tmp_path):
+    for name in ("legislators-current.yaml", "legislators-district-offices.yaml", "zccd.csv"):
+        (tmp_path / name).write_bytes((SOURCE / name).read_bytes())
+    output = tmp_path / "out.json"
+    runner = app.test_cli_runner()
+    missing_date = runner.invoke(args=["congress", "build", "--source", str(tmp_path), "--output", str(output)])
+    assert missing_date.exit_code != 0 and "--legislators-date" in missing_date.output
+    result = runner.invoke(args=["congress", "build", "--source", str(tmp_path), "--output", str(output),
+                                 "--legislators-date", "2027-01-10", "--zips-date", "2026-12-01"])
+    assert result.exit_code == 0, result.output
+    assert "4 vacant: CA-14, FL-20, GA-13, TX-23" in result.output
+    assert congress_data.__wrapped__(output).snapshot == {"legislators": "2027-01-10", "zip_districts": "2026-12-01"}
+
+
+def test_a_broken_source_folder_is_reported_plainly(app, tmp_path):
+    (tmp_path / "zccd.csv").write_text("not,the,right,columns\n")
+    result = app.test_cli_runner().invoke(args=["congress", "build", "--source", str(tmp_path),
+                                                "--output", str(tmp_path / "x.json")])
+    assert result.exit_code != 0 and "cannot read the sources" in result.output
+
+
+# Phones, hours and scripts
+
+
+@pytest.mark.parametrize(
+    ("given", "stored", "shown"),
+    [("202-224-3121", "+12022243121", "(202) 224-3121"), ("(202) 456 1111", "+12024561111", "(202) 456-1111"),
+     ("1-202-456-1111", "+12024561111", "(202) 456-1111"), ("+503 2231 7700", "+50322317700", "+50322317700"),
+     ("12345", None, None), ("", None, None), ("call me", None, None)],
+)
+def test_phone_numbers_become_e164_for_tel_links(given, stored, shown):
+    assert e164(given) == stored
+    assert readable(stored) == shown
+
+
+def test_congress_offices_are_likely_open_on_weekdays_in_washington_hours():
+    assert hours.CONGRESS_HOURS.likely_open(WEEKDAY_NOON)
+    assert not hours.CONGRESS_HOURS.likely_open(SUNDAY_NIGHT)
+    assert not hours.CONGRESS_HOURS.likely_open(datetime(2026, 11, 18, 13, 30, tzinfo=UTC))  # 8:30 a.m.
+
+
+SCRIPT = "Hello.[ My name is {name}.][ I live in [{city}, ]{state}.] Please ask {target_title} {target_name}."
+
+
+@pytest.mark.parametrize(
+    ("values", "expected"),
+    [({}, "Hello. Please ask Senator Ana Ruiz."),
+     ({"name": "Lu"}, "Hello. My name is Lu. Please ask Senator Ana Ruiz."),
+     ({"city": "Fresno"}, "Hello. Please ask Senator Ana Ruiz."),
+     ({"state": "California"}, "Hello. I live in California. Please ask Senator Ana Ruiz."),
+     ({"name": "Lu", "city": "Fresno", "state": "California"},
+      "Hello. My name is Lu. I live in Fresno, California. Please ask Senator Ana Ruiz."),
+     ({"name": "   "}, "Hello. Please ask Senator Ana Ruiz.")],
+)
+def test_empty_placeholders_leave_a_natural_sentence(values, expected):
+    filled = fill_script(SCRIPT, {"target_name": "Ana Ruiz", "target_title": "Senator", **values})
+    assert filled == [expected]
+    assert " ," not in filled[0] and ",." not in filled[0] and "  " not in filled[0]
+
+
+@pytest.mark.parametrize("script", ["Hi {name}.", "Hi [{nmae}].", "Hi [{name}.", "Hi {name}].", "Hi {}."])
+def test_scripts_that_could_read_badly_are_refused(script):
+    with pytest.raises(ScriptError):
+        check_script(script)
+
+
+# The widget, through HTTP
+
+
+@pytest.fixture
+def noon(monkeypatch):
+    monkeypatch.setattr(hours, "now", lambda: WEEKDAY_NOON)
+
+
+def start(client, slug="demo-call", lang="en", **fields):
+    token = form_token(client.get(f"/embed/{slug}?lang={lang}"))
+    data = {"token": token, "step": "start", **fields}
+    return client.post(f"/embed/{slug}?lang={lang}", data=data, headers=SAME_ORIGIN)
+
+
+def visit_of(response):
+    return soup(response).find("input", attrs={"name": "visit"})["value"]
+
+
+def report(client, response, outcome, slug="demo-call", lang="en", source=None):
+    query = f"?lang={lang}" + (f"&source={source}" if source else "")
+    data = {"visit": visit_of(response), "step": "report", "outcome": outcome}
+    return client.post(f"/embed/{slug}{query}", data=data, headers=SAME_ORIGIN)
+
+
+def test_the_first_step_asks_for_a_zip_code_and_shows_the_datas_date(client):
+    page = soup(client.get("/embed/demo-call?lang=en"))
+    zip_input = page.find("input", attrs={"name": "postal_code"})
+    assert zip_input["autocomplete"] == "postal-code" and zip_input["inputmode"] == "numeric"
+    assert page.find("input", attrs={"name": "given_name"})["autocomplete"] == "given-name"
+    assert page.find("input", attrs={"name": "city"})["autocomplete"] == "address-level2"
+    assert not page.find("input", attrs={"type": "tel"})  # nobody's phone number is asked for
+    assert "Members of Congress as of June 15, 2026." in page.get_text(" ")
+    assert "Be the first to call." in page.get_text(" ")
+    spanish = words(client.get("/embed/demo-call?lang=es"))
+    assert "Lista de miembros del Congreso al 15 de junio de 2026." in spanish
+
+
+def test_each_member_is_shown_with_a_tel_link_script_and_fallback_office(client, noon):
+    zip_code = single_district_zip()
+    lookup = lookup_targets_by_zip(zip_code)
+    step = start(client, postal_code=zip_code, given_name="Lu", city="Springfield")
+    assert step.status_code == 200
+    page = soup(step)
+    first = lookup.targets[0]
+    assert page.find("h1").get_text(" ", strip=True) == f"Representative {first.name}"
+    call = page.find("a", class_="button--call")
+    assert call["href"] == f"tel:{first.phone}" and re.fullmatch(r"tel:\+1\d{10}", call["href"])
+    text = words(step)
+    assert "Call 1 of 3" in text
+    assert f"Washington office: {first.office}" in text
+    if first.local_offices:
+        assert "If the line is busy, try the office in" in text
+    state = {"WA": "Washington"}.get(first.state)  # any state: compare with the page's own words
+    assert "My name is Lu. I live in Springfield, " in text
+    assert "probably closed" not in text
+    assert state is None or state in text
+
+
+def test_a_supporter_who_gives_nothing_gets_a_natural_script(client, noon):
+    step = start(client, postal_code=single_district_zip())
+    script = soup(step).find(class_="script__text").get_text(" ", strip=True)
+    assert script.startswith("Hello. I live in ")
+    assert "My name is" not in script and " ," not in script and ", ." not in script
+
+
+def test_the_washington_office_hours_are_mentioned_at_night(client, monkeypatch):
+    monkeypatch.setattr(hours, "now", lambda: SUNDAY_NIGHT)
+    text = words(start(client, postal_code=single_district_zip()))
+    assert "The Washington office is probably closed right now: it answers Monday to Friday, 9:00 AM to 5:00 PM" in text
+    spanish = words(start(client, lang="es", postal_code=single_district_zip()))
+    assert "atiende de lunes a viernes, de 9:00 a.m. a 5:00 p.m., hora del Este" in spanish
+
+
+def test_a_split_zip_code_says_why_several_representatives_are_listed(client, noon):
+    zip_code = split_zip()
+    text = words(start(client, postal_code=zip_code))
+    districts = len(sources().seats_by_zip[zip_code])
+    assert f"ZIP code {zip_code} is split between {districts} congressional districts" in text
+
+
+def test_a_zip_code_across_states_says_so_in_spanish(client, noon):
+    text = words(start(client, lang="es", postal_code=two_state_zip()))
+    assert "cruza la frontera entre estados" in text
+
+
+def test_a_vacant_seat_is_explained_with_a_way_forward(client, noon):
+    text = words(start(client, postal_code=vacant_zip()))
+    assert "There is no representative to call for" in text and "the seat is empty" in text
+    switchboard = soup(start(client, postal_code=vacant_zip())).select_one(".notes a[href='tel:+12022243121']")
+    expected = "The Capitol switchboard, (202) 224-3121, can put you through to any office."
+    assert switchboard.parent.get_text() == expected
+
+
+def test_puerto_rico_is_told_it_has_no_senators(client, noon):
+    zip_code = first_zip(lambda seats, data: seats == ["PR-0"])
+    step = start(client, lang="es", postal_code=zip_code)
+    text = words(step)
+    assert "Puerto Rico no tiene senadores." in text
+    assert soup(step).find("h1").get_text(" ", strip=True).startswith("Comisionado Residente")
+    assert "Llamada 1 de 1" in text
+
+
+@pytest.mark.parametrize("typed", ["ABCDE", "1234", "SW1A 1AA", "<script>alert(1)</script>", "9" * 10_000, "90 011"])
+def test_non_us_input_gets_a_clear_message_and_the_switchboard(app, client, typed):
+    response = start(client, lang="en", postal_code=typed)
+    assert response.status_code in (413, 422)
+    if response.status_code == 422:
+        text = words(response)
+        assert "Please enter a 5-digit US ZIP code, like 90011." in text
+        assert "Call the Capitol switchboard at (202) 224-3121" in text
+        assert "<script>" not in response.get_data(as_text=True)
+    assert count_rows(app, CallReport) == 0
+
+
+def test_an_unknown_zip_code_explains_post_office_boxes(client):
+    response = start(client, lang="es", postal_code="12345")
+    assert response.status_code == 422
+    text = words(response)
+    assert "No encontramos el código postal 12345" in text
+    assert "apartados de correo" in text and "(202) 224-3121" in text
+    assert soup(response).find("input", attrs={"name": "postal_code"})["value"] == "12345"
+
+
+def test_a_missing_zip_code_is_asked_for(client):
+    response = start(client, postal_code="")
+    assert response.status_code == 422 and "Please enter your ZIP code." in words(response)
+
+
+def test_reporting_each_call_moves_on_and_counts_it_once(app, client, noon):
+    step = start(client, postal_code=single_district_zip(), given_name="Lu")
+    second = report(client, step, "talked_to_staff", source="red-1")
+    assert "Call 2 of 3" in words(second)
+    again = report(client, step, "talked_to_staff", source="red-1")  # the same page sent twice
+    assert "Call 2 of 3" in words(again)
+    assert action_count(app, "demo-call") == 1
+    third = report(client, second, "line_busy", source="red-1")
+    done = report(client, third, "left_voicemail", source="red-1")
+    assert done.status_code == 303 and done.headers["Location"].startswith("/embed/demo-call/thanks")
+    assert "Thank you for calling!" in words(client.get(done.headers["Location"]))
+    assert action_count(app, "demo-call") == count_rows(app, CallReport) == 3
+    with app.app_context():
+        rows = db.session.query(CallReport).order_by(CallReport.id).all()
+        assert [row.outcome for row in rows] == ["talked_to_staff", "line_busy", "left_voicemail"]
+        assert {row.source for row in rows} == {"red-1"} and {row.language for row in rows} == {"en"}
+        assert len({row.visit for row in rows}) == 1 and len({row.target for row in rows}) == 3
+    assert "3 calls made" in words(client.get("/embed/demo-call?lang=en"))
+
+
+def test_a_call_can_be_skipped_without_counting(app, client, noon):
+    step = start(client, postal_code=single_district_zip())
+    second = report(client, step, "skip")
+    assert "Call 2 of 3" in words(second)
+    assert action_count(app, "demo-call") == 0
+
+
+@pytest.mark.parametrize("outcome", ["", "hung_up", "<script>", "x" * 5000])
+def test_an_unknown_outcome_asks_again(app, client, noon, outcome):
+    step = start(client, postal_code=single_district_zip())
+    response = report(client, step, outcome)
+    assert response.status_code == 422 and "Please choose how the call went." in words(response)
+    assert "Call 1 of 3" in words(response)
+    assert count_rows(app, CallReport) == 0
+
+
+@pytest.mark.parametrize("visit", ["", "forged", "x" * 10_000])
+def test_a_forged_or_missing_visit_starts_over_politely(app, client, visit):
+    response = client.post("/embed/demo-call?lang=en", data={"visit": visit, "step": "report",
+                                                             "outcome": "talked_to_staff"}, headers=SAME_ORIGIN)
+    assert response.status_code in (400, 413)
+    assert count_rows(app, CallReport) == 0
+
+
+def test_a_visit_cannot_be_moved_to_another_campaign(app, client, noon):
+    step = start(client, postal_code=single_district_zip())
+    data = {"visit": visit_of(step), "step": "report", "outcome": "no_answer"}
+    response = client.post("/embed/demo-white-house?lang=en", data=data, headers=SAME_ORIGIN)
+    assert response.status_code == 400 and count_rows(app, CallReport) == 0
+
+
+def test_the_language_can_change_mid_call(client, noon):
+    step = start(client, postal_code=single_district_zip(), given_name="Lu")
+    switched = client.post("/embed/demo-call?lang=es", data={"visit": visit_of(step), "step": "show"},
+                           headers=SAME_ORIGIN)
+    text = words(switched)
+    assert "Llamada 1 de 3" in text and "Me llamo Lu." in text
+    assert soup(switched).html["lang"] == "es"
+
+
+def test_a_fixed_number_campaign(app, client, noon):
+    page = soup(client.get("/embed/demo-white-house?lang=en"))
+    assert not page.find("input", attrs={"name": "postal_code"})
+    step = start(client, slug="demo-white-house", given_name="Lu", city="Reno")
+    page = soup(step)
+    assert page.find("h1").get_text(strip=True) == "White House comment line"
+    assert page.find("a", class_="button--call")["href"] == "tel:+12024561111"
+    assert "Hello. My name is Lu. I'm calling from Reno." in words(step)
+    assert "probably closed" not in words(step)  # Wednesday noon is inside Tuesday-Thursday 11-3
+    done = report(client, step, "talked_to_staff", slug="demo-white-house")
+    assert done.status_code == 303
+    assert action_count(app, "demo-white-house") == 1
+
+
+def test_a_fixed_numbers_own_hours_are_given_when_it_is_closed(client, monkeypatch):
+    monkeypatch.setattr(hours, "now", lambda: SUNDAY_NIGHT)
+    text = words(start(client, slug="demo-white-house", lang="es"))
+    assert "esta línea esté cerrada ahora: atiende de martes a jueves, de 11:00 a.m. a 3:00 p.m." in text
+
+
+def test_hostile_names_and_cities_are_escaped_in_the_script(client, noon):
+    step = start(client, postal_code=single_district_zip(), given_name="<img src=x onerror=alert(1)>",
+                 city="{target_name}")
+    body = step.get_data(as_text=True)
+    assert "<img src=x" not in body and "&lt;img src=x onerror=alert(1)&gt;" in body
+    assert "I live in {target_name}, " in words(step)  # typed braces stay as typed
+
+
+def test_the_call_widget_takes_no_posts_from_other_sites(app, client):
+    token = form_token(client.get("/embed/demo-call"))
+    response = client.post("/embed/demo-call", data={"token": token, "step": "start", "postal_code": "94536"},
+                           headers={"Sec-Fetch-Site": "cross-site"})
+    assert response.status_code == 403
+
+
+def test_a_closed_call_in_says_so_and_takes_no_reports(app, client, noon):
+    step = start(client, postal_code=single_district_zip())
+    with app.app_context():
+        db.session.query(Campaign).filter_by(slug="demo-call").one().status = "closed"
+        db.session.commit()
+    assert "This call-in has ended." in words(client.get("/embed/demo-call?lang=en"))
+    assert report(client, step, "talked_to_staff").status_code == 409
+    assert count_rows(app, CallReport) == 0
+
+
+def test_the_honeypot_gets_the_thank_you_and_looks_nothing_up(app, client):
+    response = start(client, postal_code="94536", website="spam")
+    assert response.status_code == 303 and "thanks" in response.headers["Location"]

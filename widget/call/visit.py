@@ -1,0 +1,79 @@
+"""A supporter's way through a call-in, carried by the page itself in a signed token.
+
+Like the form token it needs no cookie and no server memory: the offices to call, where the
+supporter is in the list, and the name and city they gave (for their script) travel with each
+form, signed so they cannot be altered. The random `key` marks one visit, so a report sent twice
+(a reloaded page) is counted once.
+"""
+
+import secrets
+from dataclasses import asdict
+from dataclasses import dataclass
+from dataclasses import replace
+
+from flask import current_app
+from itsdangerous import BadSignature
+from itsdangerous import SignatureExpired
+from itsdangerous import URLSafeTimedSerializer
+
+SALT = "megafono.call-visit.v1"
+
+
+class VisitError(Exception):
+    """The visit token is missing, forged, for another campaign, or too old."""
+
+
+@dataclass(frozen=True)
+class CallVisit:
+    key: str
+    targets: tuple
+    zip_code: str | None = None
+    name: str = ""
+    city: str = ""
+    position: int = 0
+    calls: int = 0
+
+    @classmethod
+    def start(cls, targets, zip_code=None, name="", city=""):
+        return cls(secrets.token_urlsafe(16), tuple(targets), zip_code, name or "", city or "")
+
+    @property
+    def current_target(self):
+        return self.targets[self.position]
+
+    @property
+    def finished(self):
+        return self.position >= len(self.targets)
+
+    def moved_on(self, called):
+        """The visit after this office: called (and reported) or skipped."""
+        return replace(self, position=self.position + 1, calls=self.calls + int(called))
+
+
+def _serializer():
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=SALT)
+
+
+def visit_token(campaign_slug, visit):
+    return _serializer().dumps({"c": campaign_slug, **asdict(visit)})
+
+
+def read_visit(token, campaign_slug):
+    """The visit a posted token carries; VisitError unless it is ours, current, and well formed."""
+    if not token or len(token) > 4000:
+        raise VisitError("missing")
+    try:
+        payload = _serializer().loads(token, max_age=current_app.config["FORM_TOKEN_MAX_AGE"])
+    except SignatureExpired as error:
+        raise VisitError("expired") from error
+    except BadSignature as error:
+        raise VisitError("invalid") from error
+    if not isinstance(payload, dict) or payload.pop("c", None) != campaign_slug:
+        raise VisitError("other campaign")
+    try:
+        visit = CallVisit(**{**payload, "targets": tuple(payload["targets"])})
+    except (TypeError, KeyError) as error:
+        raise VisitError("invalid") from error
+    if not visit.targets or not 0 <= visit.position <= len(visit.targets):
+        raise VisitError("invalid")
+    return visit
