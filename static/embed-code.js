@@ -2,7 +2,14 @@
    (the form's button does the same without JavaScript). */
 (function () {
   "use strict";
-  var form = document.getElementById("embed-options");
+  var lastFocused = null;
+  var latest = 0;
+
+  // A change is reported when a field loses focus, after the keyboard has moved on: remember
+  // where it went, so the refreshed page can put it back there.
+  document.addEventListener("focusin", function (event) {
+    if (event.target.id) lastFocused = event.target.id;
+  });
 
   function copy() {
     var snippet = document.getElementById("snippet");
@@ -19,41 +26,44 @@
     }
   }
 
-  function wireCopyButton() {
-    var button = document.getElementById("copy");
-    if (!button) return;
-    button.hidden = false;
-    button.addEventListener("click", copy);
-  }
-
-  function refresh() {
+  function refresh(form) {
     var address = form.action + "?" + new URLSearchParams(new FormData(form));
-    var focused = document.activeElement && document.activeElement.id;
+    var request = ++latest;
     fetch(address, { credentials: "omit" })
       .then(function (response) { return response.text(); })
       .then(function (html) {
+        if (request !== latest) return; // a newer choice is on its way
         var next = new DOMParser().parseFromString(html, "text/html").getElementById("code-page");
         if (!next) return;
         document.getElementById("code-page").replaceWith(next);
         window.history.replaceState(null, "", address);
         if (window.megafonoLoad) window.megafonoLoad();
         start();
-        // Put the keyboard back where it was: the page changed, the person's place did not.
-        var again = focused && document.getElementById(focused);
+        var again = lastFocused && document.getElementById(lastFocused);
         if (again) again.focus();
-      });
+      })
+      .catch(function () { form.submit(); });
   }
 
   function start() {
-    form = document.getElementById("embed-options");
+    var form = document.getElementById("embed-options");
     if (form && window.fetch) {
-      form.addEventListener("change", refresh);
+      document.getElementById("update").hidden = true;
+      form.addEventListener("change", function () { refresh(form); });
       form.addEventListener("submit", function (event) {
         event.preventDefault();
-        refresh();
+        refresh(form);
       });
     }
-    wireCopyButton();
+    var color = document.getElementById("theme");
+    if (color) {
+      color.addEventListener("input", function () { document.getElementById("custom-color").checked = true; });
+    }
+    var button = document.getElementById("copy");
+    if (button) {
+      button.hidden = false;
+      button.addEventListener("click", copy);
+    }
   }
   start();
 })();

@@ -5,21 +5,30 @@
 
   var parentOrigin = null;
   var lastHeight = 0;
+  var maxHeight = 0;
+  // The sites that may frame this page (its frame-ancestors), as the server wrote them.
+  var allowed = (document.body.getAttribute("data-parent-origins") || "").split(" ");
 
   function reportHeight() {
     if (!parentOrigin) return;
     var height = Math.ceil(document.body.getBoundingClientRect().height);
+    // Within the loader's limit the frame is exactly our height and we never scroll; past it,
+    // the frame stops growing and we scroll inside, so nothing is ever out of reach.
+    document.documentElement.classList.toggle("is-sized", height <= maxHeight);
     if (height === lastHeight) return;
     lastHeight = height;
     // Only the height ever leaves the frame: nothing a supporter typed.
     window.parent.postMessage({ megafono: "height", height: height }, parentOrigin);
   }
 
-  // The loader on the partner page says hello; we answer only our real parent, at its origin.
+  // The loader on the partner page says hello; we answer only our real parent, and only at an
+  // origin allowed to frame us.
   window.addEventListener("message", function (event) {
-    if (event.source !== window.parent || !event.data || event.data.megafono !== "hello") return;
+    var data = event.data;
+    if (event.source !== window.parent || !data || data.megafono !== "hello") return;
+    if (allowed.indexOf("*") < 0 && allowed.indexOf(event.origin) < 0) return;
     parentOrigin = event.origin;
-    document.documentElement.className += " is-sized";
+    maxHeight = +data.max || 0;
     lastHeight = 0;
     reportHeight();
   });
@@ -34,7 +43,14 @@
   // form sees the thank-you (or the first error) rather than the page below it.
   function focusWhatChanged(root) {
     var target = root.querySelector("[data-focus]");
-    if (target) target.focus();
+    if (!target) return;
+    target.focus();
+    // In a field with an error, put the caret after what was typed, ready to correct it.
+    if (target.value) {
+      var typed = target.value;
+      target.value = "";
+      target.value = typed;
+    }
   }
 
   // A problem on our side must not wipe out what the supporter typed: say so above the form.

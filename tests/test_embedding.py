@@ -2,6 +2,8 @@
 
 import gzip
 import json
+import logging
+import re
 from urllib.parse import quote
 
 import brotli
@@ -87,18 +89,32 @@ def test_an_open_campaign_may_be_shown_anywhere(client):
     assert "Origin" in client.get("/api/v1/campaigns/demo-petition").headers["Vary"]
 
 
+def may(client, origin, query=""):
+    url = f"/api/v1/campaigns/demo-petition{query}"
+    return client.get(url, headers={"Origin": origin}).get_json()["may_embed"]
+
+
 def test_a_restricted_campaign_may_be_shown_only_where_allowed(app, client, partner):
     restrict(app)
+    assert may(client, "https://allowed.example") is True
+    assert may(client, "https://ALLOWED.example:443") is True  # the same origin, written differently
+    assert may(client, "https://other.example") is False
+    assert may(client, "https://red.example.org") is False  # a partner's site counts only with its code
+    assert may(client, "https://red.example.org", "?source=red-sv") is True
+    assert may(client, "https://other.example", "?source=red-sv") is False
+    assert may(client, "http://localhost") is True  # our own pages always may
 
-    def may(origin, query=""):
-        url = f"/api/v1/campaigns/demo-petition{query}"
-        return client.get(url, headers={"Origin": origin}).get_json()["may_embed"]
 
-    assert may("https://allowed.example") is True
-    assert may("https://other.example") is False
-    assert may("https://red.example.org") is False  # a partner's site counts only with its code
-    assert may("https://red.example.org", "?source=red-sv") is True
-    assert may("https://other.example", "?source=red-sv") is False
+def test_a_partners_code_works_only_on_its_own_sites_even_on_an_open_campaign(app, client, partner):
+    assert may(client, "https://anyone.example") is True
+    assert may(client, "https://anyone.example", "?source=red-sv") is False
+    assert may(client, "https://red.example.org", "?source=red-sv") is True
+    assert may(client, "https://anyone.example", "?source=just-a-sharer") is True
+
+
+def test_the_api_gives_the_loader_a_first_height(client):
+    data = client.get("/api/v1/campaigns/demo-petition").get_json()
+    assert data["height"] == 1550
 
 
 # Framing
@@ -106,6 +122,9 @@ def test_a_restricted_campaign_may_be_shown_only_where_allowed(app, client, part
 
 def test_framing_follows_the_campaign_and_the_partner(app, client, partner):
     assert frame_ancestors(client.get("/embed/demo-petition")) == ["*"]
+    assert frame_ancestors(client.get("/embed/demo-petition?source=someone")) == ["*"]
+    # A registered partner's code: only its own sites, so nobody else collects opt-ins in its name.
+    assert frame_ancestors(client.get("/embed/demo-petition?source=red-sv")) == ["'self'", "https://red.example.org"]
     restrict(app)
     assert frame_ancestors(client.get("/embed/demo-petition")) == ["'self'", "https://allowed.example"]
     assert frame_ancestors(client.get("/embed/demo-petition?source=red-sv")) == [
@@ -126,11 +145,22 @@ def test_pages_that_are_not_widgets_are_never_framed(client):
 # Partners, their colours and their credit
 
 
-def test_a_partners_colour_comes_with_readable_text(app, client, partner):
-    page = client.get("/embed/demo-petition?source=red-sv").get_data(as_text=True)
-    assert "--accent:#ffdd00" in page
-    assert "--on-accent:#111111" in page  # yellow takes dark text
-    assert contrast_ratio(parse_hex("#111111"), parse_hex("#ffdd00")) >= 4.5
+def page_colors(page):
+    return dict(re.findall(r"--([a-z-]+):(#[0-9a-f]{6})", page.get_data(as_text=True)))
+
+
+def test_a_partners_color_comes_with_readable_text(app, client, partner):
+    colors = page_colors(client.get("/embed/demo-petition?source=red-sv"))
+    assert colors["accent"] == "#ffdd00"
+    assert contrast_ratio(parse_hex(colors["on-accent"]), parse_hex(colors["accent"])) >= 4.5
+    assert contrast_ratio(parse_hex(colors["accent-text"]), parse_hex("#ffffff")) >= 4.5
+
+
+@pytest.mark.parametrize("theme", ["#ffffff", "#000000", "#777777", "#ffdd00", "#00ff00", "#1d4ed8"])
+def test_any_snippet_color_keeps_text_readable(client, theme):
+    colors = page_colors(client.get(f"/embed/demo-petition?theme={quote(theme)}"))
+    assert contrast_ratio(parse_hex(colors["on-accent"]), parse_hex(colors["accent"])) >= 4.5
+    assert contrast_ratio(parse_hex(colors["accent-text"]), parse_hex("#ffffff")) >= 4.5
 
 
 def test_the_snippets_colour_wins_and_stays_through_the_widget(app, client, partner):
@@ -151,22 +181,42 @@ def test_the_opt_in_names_the_partner_whose_page_it_is(app, client, partner):
     assert label.get_text() == "Quiero recibir novedades de Red Solidaria SV"
 
 
+def test_a_partner_without_registered_sites_is_not_named_on_the_opt_in(app, client):
+    with app.app_context():
+        partners.add_partner("unverified", "Unverified Org")
+    page = soup(client.get("/embed/demo-petition?source=unverified&lang=en"))
+    label = page.find("label", attrs={"for": "opt_in"}).get_text()
+    assert label == "Send me updates from Red de Solidaridad (demo)"
+    assert "unverified" in page.find("form")["action"]  # still credited
+
+
 def test_signatures_are_credited_and_counted_per_partner(app, client, partner):
     sign(client, source="red-sv", email="a@example.org", opt_in="y")
     sign(client, source="red-sv", email="b@example.org")
     sign(client, email="c@example.org")
     with app.app_context():
-        campaign_id = db.session.query(Campaign.id).filter_by(slug="demo-petition").scalar()
-        assert partners.counts_by_source(campaign_id) == {"red-sv": 2, None: 1}
+        campaign = db.session.query(Campaign).filter_by(slug="demo-petition").one()
+        assert partners.counts_by_source(campaign) == {"red-sv": 2, None: 1}
         opted_in = db.session.query(Signature).filter_by(source="red-sv", opted_in=True).one()
         assert opted_in.email == "a@example.org"
     assert action_count(app) == 3
 
 
+def test_per_partner_counts_on_the_command_line(app, client, partner):
+    sign(client, source="red-sv", email="a@example.org")
+    sign(client, email="b@example.org")
+    result = app.test_cli_runner().invoke(args=["partners", "counts", "demo-petition"])
+    assert result.exit_code == 0
+    assert result.output.splitlines() == ["1\t(no code)", "1\tred-sv (Red Solidaria SV)"] or \
+        result.output.splitlines() == ["1\tred-sv (Red Solidaria SV)", "1\t(no code)"]
+    missing = app.test_cli_runner().invoke(args=["partners", "counts", "nope"])
+    assert missing.exit_code != 0 and "no campaign named 'nope'" in missing.output
+
+
 def test_partners_are_managed_from_the_command_line(app):
     runner = app.test_cli_runner()
     added = runner.invoke(args=["partners", "add", "casa-ca", "--name", "Casa de la Cultura",
-                                "--origin", "https://casa.example/", "--color", "#7a1f5c"])
+                                "--origin", "HTTPS://Casa.Example:443/", "--color", "#7a1f5c"])
     assert added.exit_code == 0, added.output
     updated = runner.invoke(args=["partners", "update", "casa-ca", "--origin", "https://casa.example",
                                   "--origin", "https://www.casa.example"])
@@ -182,7 +232,7 @@ def test_partners_are_managed_from_the_command_line(app):
         (["add", "ok", "--name", ""], "name:"),
         (["add", "ok", "--name", "X", "--origin", "casa.example"], "origin 'casa.example'"),
         (["add", "ok", "--name", "X", "--origin", "https://casa.example/path"], "origin"),
-        (["add", "ok", "--name", "X", "--color", "purple"], "accent colour 'purple'"),
+        (["add", "ok", "--name", "X", "--color", "purple"], "accent color 'purple'"),
         (["update", "nobody", "--name", "X"], "no partner with code 'nobody'"),
     ],
 )
@@ -227,8 +277,15 @@ def test_oembed_keeps_within_the_size_asked_for(client):
     data = oembed(client, "http://localhost/embed/demo-petition", maxwidth=320, maxheight=700).get_json()
     assert data["width"] == 320 and data["height"] == 700
     assert "width:320px;height:700px" in data["html"]
-    default = oembed(client, "http://localhost/c/demo-petition", maxwidth="lots").get_json()
-    assert default["width"] == 600
+    tiny = oembed(client, "http://localhost/embed/demo-petition", maxwidth=50, maxheight=40).get_json()
+    assert (tiny["width"], tiny["height"]) == (50, 40)  # never larger than asked, however small
+    for nonsense in ("lots", "-5", "0"):
+        assert oembed(client, "http://localhost/c/demo-petition", maxwidth=nonsense).get_json()["width"] == 600
+
+
+def test_oembed_says_a_restricted_campaign_is_private(app, client):
+    restrict(app)
+    assert oembed(client, "http://localhost/c/demo-petition").status_code == 401
 
 
 @pytest.mark.parametrize(
@@ -264,7 +321,8 @@ def test_the_action_page_can_be_discovered_and_shows_the_widget(client):
 
 
 def test_the_embed_code_page_writes_the_snippet_a_partner_chose(app, client, partner):
-    page = soup(client.get("/c/demo-petition/embed?lang=es&widget_lang=en&source=red-sv&theme=%23123456&kind=script"))
+    page = soup(client.get(
+        "/c/demo-petition/embed?lang=es&widget_lang=en&source=red-sv&custom_color=1&theme=%23123456&kind=script"))
     assert "Ponga “Alto a las detenciones masivas y arbitrarias” en su sitio web" in page.get_text()
     snippet = BeautifulSoup(page.find("textarea", id="snippet").get_text(), "html.parser")
     assert snippet.find("script")["src"] == "http://localhost/widget.js"
@@ -282,9 +340,17 @@ def test_the_embed_code_page_offers_a_plain_iframe(client):
     assert frame["title"] == "End mass arbitrary detention" and frame["loading"] == "lazy"
 
 
-def test_the_embed_code_page_leaves_out_the_colour_when_it_is_the_default(client):
-    page = soup(client.get("/c/demo-petition/embed?lang=en&theme=%230b6e4f"))
+def test_the_embed_code_page_uses_the_partners_own_color_unless_asked_otherwise(client, partner):
+    page = soup(client.get("/c/demo-petition/embed?lang=en&source=red-sv&theme=%230b6e4f"))
     assert "data-theme" not in page.find("textarea", id="snippet").get_text()
+    assert page.find("input", id="theme")["value"] == "#ffdd00"
+    assert not page.find("input", id="custom-color").has_attr("checked")
+
+
+def test_the_embed_code_page_says_when_a_code_is_not_a_partner(client):
+    page = soup(client.get("/c/demo-petition/embed?lang=en&source=casa-migrant"))
+    assert "This code is not a registered partner." in page.get_text()
+    assert "data-source=\"casa-migrant\"" in page.find("textarea", id="snippet").get_text()
 
 
 @pytest.mark.parametrize("source", ["bad code", "<script>", "x" * 65])
@@ -292,3 +358,34 @@ def test_the_embed_code_page_explains_a_bad_partner_code(client, source):
     page = soup(client.get(f"/c/demo-petition/embed?lang=en&source={quote(source)}"))
     assert "Use only letters, digits, dots, dashes and underscores" in page.find(id="source-error").get_text()
     assert "data-source" not in page.find("textarea", id="snippet").get_text()
+    assert page.find("input", id="source")["value"] == source.strip()[:200]  # what was typed stays
+
+
+def test_a_byte_range_of_a_static_file_gets_the_whole_file(client):
+    css = soup(client.get("/embed/demo-petition")).find("link", rel="stylesheet")["href"]
+    response = client.get(css, headers={"Range": "bytes=0-99", "Accept-Encoding": "gzip"})
+    assert response.status_code == 200 and "Content-Range" not in response.headers
+    whole = gzip.decompress(response.data)
+    assert len(whole) > 1000 and b"--accent" in whole
+
+
+def test_the_widget_tells_its_script_which_parents_to_answer(app, client, partner):
+    assert soup(client.get("/embed/demo-petition")).body["data-parent-origins"] == "*"
+    page = soup(client.get("/embed/demo-petition?source=red-sv"))
+    assert page.body["data-parent-origins"].split() == ["http://localhost", "https://red.example.org"]
+
+
+def test_production_without_a_public_address_warns_at_start(monkeypatch, caplog):
+    from widget import create_app
+
+    for name in [name for name in __import__("os").environ if name.startswith("MEGAFONO_")]:
+        monkeypatch.delenv(name)
+    monkeypatch.setenv("MEGAFONO_SECRET_KEY", "k")
+    with caplog.at_level(logging.WARNING):
+        create_app()
+    assert "MEGAFONO_BASE_URL is not set" in caplog.text
+    caplog.clear()
+    monkeypatch.setenv("MEGAFONO_BASE_URL", "https://act.example.org")
+    with caplog.at_level(logging.WARNING):
+        create_app()
+    assert "MEGAFONO_BASE_URL" not in caplog.text

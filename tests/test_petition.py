@@ -339,6 +339,15 @@ def test_spent_tokens_are_kept_only_until_they_expire(app, client):
         assert forget_expired_tokens() == 1
 
 
+def test_correcting_an_error_does_not_restart_the_fill_time(app, client):
+    """Someone who fixes a typo and resends at once has been filling the form all along."""
+    app.config["FORM_MIN_FILL_SECONDS"] = 1
+    token = form_token(client.get("/embed/demo-petition?lang=en"))
+    time.sleep(1.1)
+    corrected = form_token(sign(client, lang="en", token=token, email="typo@"))
+    assert sign(client, lang="en", token=corrected).status_code == 303
+
+
 def test_a_form_sent_faster_than_a_person_can_type_is_not_stored(app, client):
     app.config["FORM_MIN_FILL_SECONDS"] = 30
     response = sign(client, lang="en")

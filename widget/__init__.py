@@ -62,17 +62,15 @@ def setup_views(app):
     from widget import call
     from widget import errors
     from widget import sharing
-    from widget.embedding import code  # noqa: F401 - routes on the embedding blueprint
-    from widget.embedding import loader  # noqa: F401
-    from widget.embedding import oembed  # noqa: F401
     from widget.embedding import views as embedding_views
+    from widget.embedding.framing import parent_origins
     from widget.embedding.page import widget_url
     from widget.embedding.snippets import own_page_frame
     from widget.petition import blueprint as petition_blueprint
 
     assets.init_app(app)
     errors.init_app(app)
-    app.jinja_env.globals.update(own_page_frame=own_page_frame, widget_url=widget_url)
+    app.jinja_env.globals.update(own_page_frame=own_page_frame, widget_url=widget_url, parent_origins=parent_origins)
     app.register_blueprint(petition_blueprint)
     app.register_blueprint(call.blueprint)
     app.register_blueprint(embedding_views.blueprint)

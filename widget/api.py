@@ -8,8 +8,9 @@ from sqlalchemy import text
 from widget.campaigns import current_goal
 from widget.campaigns import find_public_campaign
 from widget.embedding.attribution import source_code
+from widget.embedding.framing import may_embed
 from widget.embedding.partners import find_partner
-from widget.embedding.partners import may_embed
+from widget.embedding.snippets import INITIAL_HEIGHT
 from widget.extensions import db
 from widget.i18n import current_language
 
@@ -34,6 +35,7 @@ def campaign_summary(slug):
         languages=campaign.languages,
         title={language: campaign.text(language)["title"] for language in campaign.languages},
         frame_title=campaign.text(current_language())["title"],
+        height=INITIAL_HEIGHT[campaign.kind],
         may_embed=origin is None or may_embed(campaign, find_partner(source_code()), origin),
     )
     response.headers["Access-Control-Allow-Origin"] = "*"

@@ -5,6 +5,7 @@ from functools import cache
 from pathlib import Path
 
 from flask import current_app
+from flask import request
 from flask import url_for
 
 from widget.extensions import compress
@@ -26,6 +27,13 @@ def init_app(app):
     compress.init_app(app)
     # Registered after the compressor, so it runs before it (Flask runs these in reverse).
     app.after_request(read_static_file_whole)
+    app.before_request(ignore_ranges_of_static_files)
+
+
+def ignore_ranges_of_static_files():
+    """Serve our small static files whole: a byte range of a file that is then compressed is wrong."""
+    if request.endpoint == "static":
+        request.environ.pop("HTTP_RANGE", None)
 
 
 def read_static_file_whole(response):

@@ -8,6 +8,7 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 from flask.cli import with_appcontext
+from sqlalchemy import select
 from sqlalchemy import text
 
 from widget.call import congress
@@ -145,6 +146,21 @@ def partners_update_command(code, name, origins, no_origins, accent_color):
     except partners.PartnerError as error:
         raise click.ClickException(str(error)) from error
     click.echo(f"Partner updated: {partner.code} ({partner.name})")
+
+
+@partners_group.command("counts")
+@click.argument("slug")
+def partners_counts_command(slug):
+    """Signatures (or calls) on one campaign per source code, most first."""
+    from widget.storage.models import Campaign
+
+    campaign = db.session.scalar(select(Campaign).where(Campaign.slug == slug))
+    if campaign is None:
+        raise click.ClickException(f"no campaign named {slug!r}")
+    names = {partner.code: partner.name for partner in partners.all_partners()}
+    for source, count in partners.counts_by_source(campaign).items():
+        label = f"{source} ({names[source]})" if source in names else (source or "(no code)")
+        click.echo(f"{count}\t{label}")
 
 
 @partners_group.command("list")

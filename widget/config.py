@@ -66,6 +66,11 @@ def load_config(app, test_config=None):
     }
     if not app.config["SECRET_KEY"]:
         app.config["SECRET_KEY"] = development_secret_key(app)
+    if app.config["ENVIRONMENT"] != "development" and not app.config["BASE_URL"] and not app.config.get("TESTING"):
+        app.logger.warning(
+            "MEGAFONO_BASE_URL is not set: absolute links (embed code, oEmbed, share links) will use "
+            "whatever Host header each request brings. Set it to the public address, e.g. https://act.example.org."
+        )
 
 
 def parse_pairs(text):

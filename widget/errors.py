@@ -25,6 +25,7 @@ PAGES = {
         _l("For your safety, we only accept forms sent from the campaign's own page. Please reload it and try again."),
     ),
     404: (_l("Page not found"), _l("There is no campaign at this address. Please check the link.")),
+    401: (_l("This campaign cannot be shown here"), _l("Its organizers show it only on certain websites.")),
     405: (_l("Something went wrong sending the form"), _l("Please go back and try again.")),
     413: (
         _l("That was too much text"),

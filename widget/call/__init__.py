@@ -115,15 +115,16 @@ def start_calling(context):
     token, notice = checked_form_token(campaign)
     if notice is TRY_AGAIN:
         return render_start(context, form, notice=notice, status=400)
+    shown_at = token.issued_at_precise
     if not fields_are_valid:
-        return render_start(context, form, status=422)
+        return render_start(context, form, status=422, shown_at=shown_at)
     if notice:
-        return render_start(context, form, notice=notice, status=400)
+        return render_start(context, form, notice=notice, status=400, shown_at=shown_at)
 
     zip_code = form["postal_code"].data if "postal_code" in form else None
     lookup = lookup_targets_by_zip(zip_code, campaign.settings["targets"]["chambers"]) if zip_code else None
     if lookup is not None and not lookup.targets:
-        return render_start(context, form, lookup=lookup, status=422)
+        return render_start(context, form, lookup=lookup, status=422, shown_at=shown_at)
     if not spend_form_token(token):
         db.session.rollback()
         return render_start(context, form, notice=TRY_AGAIN, status=400)
@@ -155,13 +156,13 @@ def continue_calling(context, step):
     return render_step(context, visit)
 
 
-def render_start(context, form, notice=None, lookup=None, status=200):
+def render_start(context, form, notice=None, lookup=None, status=200, shown_at=None):
     campaign = context["campaign"]
     first_invalid = next((field.name for field in form if field.errors), None)
     page = render_template(
         "call/start.html",
         form=form,
-        form_token=issue_form_token(campaign.slug),
+        form_token=issue_form_token(campaign.slug, shown_at),
         honeypot_field=HONEYPOT_FIELD,
         notice=notice,
         lookup=lookup,

@@ -3,11 +3,15 @@
 from typing import Annotated
 from typing import Literal
 
+from pydantic import AfterValidator
 from pydantic import BaseModel
 from pydantic import ConfigDict
 from pydantic import Field
 from pydantic import StringConstraints
 
+from widget.embedding.attribution import COLOR_PATTERN
+from widget.embedding.origins import ORIGIN_PATTERN
+from widget.embedding.origins import normalize_origin
 from widget.forms import SUPPORTER_FIELDS
 
 #: A campaign's name in URLs: lower-case letters, digits and inner hyphens.
@@ -16,8 +20,8 @@ SLUG_PATTERN = r"^[a-z0-9](?:[a-z0-9-]{0,78}[a-z0-9])?$"
 SupporterFieldName = Literal[tuple(SUPPORTER_FIELDS)]
 LanguageCode = Annotated[str, StringConstraints(pattern=r"^[a-z]{2,3}(_[A-Z]{2})?$")]
 Slug = Annotated[str, StringConstraints(pattern=SLUG_PATTERN)]
-HexColour = Annotated[str, StringConstraints(pattern=r"^#[0-9a-fA-F]{6}$")]
-Origin = Annotated[str, StringConstraints(pattern=r"^https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?$")]
+HexColor = Annotated[str, StringConstraints(pattern=COLOR_PATTERN)]
+Origin = Annotated[str, StringConstraints(pattern=ORIGIN_PATTERN), AfterValidator(normalize_origin)]
 
 Line = Annotated[str, StringConstraints(strip_whitespace=True, max_length=300)]
 Markdown = Annotated[str, StringConstraints(strip_whitespace=True, max_length=20_000)]
@@ -102,7 +106,7 @@ class CampaignDefinition(Strict):
     default_language: LanguageCode
     organizer: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=120)]
     goal: int = Field(default=100, ge=1, le=100_000_000)
-    accent_color: HexColour = "#0b6e4f"
+    accent_color: HexColor = "#0b6e4f"
     fields: FieldSettings = FieldSettings()
     #: What the target receives. The privacy promise beside the button is built from this list.
     delivered_fields: list[SupporterFieldName] = ["given_name", "family_name", "city"]

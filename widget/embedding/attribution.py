@@ -6,7 +6,8 @@ import re
 from flask import request
 
 SOURCE_CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
-COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
+COLOR_PATTERN = r"^#[0-9a-fA-F]{6}$"
+COLOR = re.compile(COLOR_PATTERN)
 
 
 def source_code():
@@ -18,4 +19,4 @@ def source_code():
 def requested_theme():
     """The accent colour the snippet asked for (`data-theme`), if it is a #rrggbb colour."""
     value = request.args.get("theme", "")
-    return value if COLOUR.match(value) else None
+    return value if COLOR.match(value) else None

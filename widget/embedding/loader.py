@@ -7,8 +7,6 @@ import rjsmin
 from flask import current_app
 from flask import request
 
-from widget.embedding.views import blueprint
-
 #: Partners link to this URL without a version, so browsers and CDNs keep it only this long
 #: before asking again (an ETag makes asking cheap).
 LOADER_MAX_AGE = 60 * 60
@@ -22,7 +20,6 @@ def minified_loader(static_folder):
     return code, hashlib.sha256(code.encode()).hexdigest()[:20]
 
 
-@blueprint.get("/widget.js")
 def loader():
     """The embed loader: turns each `<div data-megafono="slug">` on a page into a sized iframe."""
     code, etag = minified_loader(current_app.static_folder)

@@ -9,13 +9,12 @@ from flask import jsonify
 from flask import request
 
 from widget.campaigns import find_public_campaign
-from widget.embedding.attribution import COLOUR
+from widget.embedding.attribution import COLOR
 from widget.embedding.attribution import SOURCE_CODE
 from widget.embedding.snippets import INITIAL_HEIGHT
 from widget.embedding.snippets import EmbedOptions
 from widget.embedding.snippets import iframe_snippet
 from widget.embedding.snippets import public_base_url
-from widget.embedding.views import blueprint
 from widget.i18n import match_language
 
 #: The addresses we embed: a campaign's action page or its widget.
@@ -29,7 +28,6 @@ def first(query, name, pattern=None):
     return value if value and (pattern is None or pattern.match(value)) else None
 
 
-@blueprint.get("/oembed")
 def oembed():
     """The oEmbed answer for one of our campaign URLs: a "rich" type with the iframe HTML."""
     if request.args.get("format", "json") != "json":
@@ -40,9 +38,11 @@ def oembed():
     if address.netloc != ours.netloc or address.scheme not in ("http", "https") or not match:
         abort(404)
     campaign = find_public_campaign(match.group(1))
+    if not campaign.settings["embedding"]["open_to_any_site"]:
+        abort(401)  # the specification's answer for a resource others may not embed
     query = parse_qs(address.query)
     language = match_language(first(query, "lang"), campaign.languages) or campaign.default_language
-    options = EmbedOptions(language, first(query, "source", SOURCE_CODE), first(query, "theme", COLOUR))
+    options = EmbedOptions(language, first(query, "source", SOURCE_CODE), first(query, "theme", COLOR))
     title = campaign.text(language)["title"]
     width = bounded(request.args.get("maxwidth"), DEFAULT_WIDTH)
     height = bounded(request.args.get("maxheight"), INITIAL_HEIGHT.get(campaign.kind, 1100))
@@ -65,9 +65,9 @@ def oembed():
 
 
 def bounded(requested, preferred):
-    """The preferred size, or less when the consumer asks for at most `requested` pixels."""
+    """The preferred size, or exactly the consumer's limit if that is smaller (a nonsense limit is ignored)."""
     try:
         limit = int(requested)
     except (TypeError, ValueError):
         return preferred
-    return max(100, min(preferred, limit))
+    return min(preferred, limit) if limit > 0 else preferred

@@ -9,7 +9,7 @@ from flask import url_for
 from widget.campaigns import current_goal
 from widget.embedding.attribution import requested_theme
 from widget.embedding.attribution import source_code
-from widget.embedding.partners import accent_colour
+from widget.embedding.framing import vouched_partner
 from widget.i18n import current_language
 from widget.i18n import language_name
 from widget.i18n import offered_languages
@@ -47,6 +47,15 @@ def language_choices(campaign):
     ]
 
 
+def accent_color(campaign, partner, requested=None):
+    """The widget's accent: the snippet's `data-theme`, else the partner's, else the campaign's."""
+    if requested:
+        return requested
+    if partner is not None and partner.accent_color:
+        return partner.accent_color
+    return campaign.settings["accent_color"]
+
+
 def widget_context(campaign, partner):
     """Template values every widget state needs."""
     language = current_language()
@@ -54,11 +63,13 @@ def widget_context(campaign, partner):
     return {
         "campaign": campaign,
         "partner": partner,
+        # Named on the opt-in only when it embeds from sites it registered (see framing).
+        "vouched_partner": vouched_partner(partner),
         "text": campaign.text(language),
         "language": language,
         "languages": language_choices(campaign),
         "source": source_code(),
         "count": count,
         "goal": current_goal(count, campaign.settings["goal"]),
-        "theme": theme_for(accent_colour(campaign, partner, requested_theme())),
+        "theme": theme_for(accent_color(campaign, partner, requested_theme())),
     }

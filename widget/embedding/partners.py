@@ -1,19 +1,19 @@
-"""Partners: who may frame a campaign, whose colours a widget wears, and counts per partner."""
+"""Partners: their records (code, name, sites, color) and the credit they get."""
 
-import re
 from dataclasses import dataclass
 
 from sqlalchemy import func
 from sqlalchemy import select
 
-from widget.embedding.attribution import COLOUR
+from widget.embedding.attribution import COLOR
 from widget.embedding.attribution import SOURCE_CODE
+from widget.embedding.origins import ORIGIN
+from widget.embedding.origins import normalize_origin
 from widget.extensions import db
+from widget.storage.models import CallReport
 from widget.storage.models import Partner
 from widget.storage.models import Signature
 from widget.storage.models import utcnow
-
-ORIGIN = re.compile(r"^https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?$")
 
 
 class PartnerError(ValueError):
@@ -25,37 +25,6 @@ def find_partner(code):
     if not code:
         return None
     return db.session.scalar(select(Partner).where(Partner.code == code))
-
-
-def framing_sources(campaign, partner):
-    """Who may show this campaign in a frame: anyone, or its own and the partner's origins.
-
-    Our own pages always may (the action page and the embed-code preview show the widget).
-    A partner's origins count only when the request carries that partner's code, so the header
-    stays short and a page cannot borrow another partner's permission.
-    """
-    embedding = campaign.settings["embedding"]
-    if embedding["open_to_any_site"]:
-        return ["*"]
-    origins = ["'self'", *embedding["allowed_origins"]]
-    if partner is not None:
-        origins += [origin for origin in partner.allowed_origins if origin not in origins]
-    return origins
-
-
-def may_embed(campaign, partner, origin):
-    """Whether a page on this origin may show the campaign (asked by the loader before it frames)."""
-    sources = framing_sources(campaign, partner)
-    return "*" in sources or origin in sources
-
-
-def accent_colour(campaign, partner, requested=None):
-    """The widget's accent: the snippet's `data-theme`, else the partner's, else the campaign's."""
-    if requested:
-        return requested
-    if partner is not None and partner.accent_color:
-        return partner.accent_color
-    return campaign.settings["accent_color"]
 
 
 @dataclass(frozen=True)
@@ -75,12 +44,11 @@ def checked_details(code, name, origins, accent_color):
         raise PartnerError("name: give the organization's name (at most 120 characters)")
     cleaned = []
     for origin in origins:
-        origin = origin.strip().rstrip("/")
-        if not ORIGIN.match(origin):
+        if not ORIGIN.match(origin.strip()):
             raise PartnerError(f"origin {origin!r}: give scheme and host only, like https://example.org")
-        cleaned.append(origin)
-    if accent_color is not None and not COLOUR.match(accent_color):
-        raise PartnerError(f"accent colour {accent_color!r}: use #rrggbb")
+        cleaned.append(normalize_origin(origin))
+    if accent_color is not None and not COLOR.match(accent_color):
+        raise PartnerError(f"accent color {accent_color!r}: use #rrggbb")
     return PartnerDetails(code, name, cleaned, accent_color)
 
 
@@ -124,12 +92,13 @@ def counts_by_partner():
     return {source: count for source, count in rows if source}
 
 
-def counts_by_source(campaign_id):
-    """Signatures per source code on one campaign (None for people who came with no code)."""
+def counts_by_source(campaign):
+    """Signatures (or calls) per source code on one campaign; None for people who came with no code."""
+    model = CallReport if campaign.kind == "call" else Signature
     rows = db.session.execute(
-        select(Signature.source, func.count())
-        .where(Signature.campaign_id == campaign_id)
-        .group_by(Signature.source)
-        .order_by(func.count().desc())
+        select(model.source, func.count())
+        .where(model.campaign_id == campaign.id)
+        .group_by(model.source)
+        .order_by(func.count().desc(), model.source)
     )
     return dict(rows.all())

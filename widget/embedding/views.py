@@ -1,4 +1,4 @@
-"""The widget's URLs: `/embed/<slug>` shows a campaign, takes its actions, and thanks supporters."""
+"""Embedding's URLs, all in one place: the widget, its loader, oEmbed and the embed-code page."""
 
 from collections.abc import Callable
 from typing import NamedTuple
@@ -9,9 +9,12 @@ from flask import abort
 from widget import call
 from widget import petition
 from widget.campaigns import find_public_campaign
+from widget.embedding import code
+from widget.embedding import loader
+from widget.embedding import oembed
 from widget.embedding.attribution import source_code
+from widget.embedding.framing import framing_sources
 from widget.embedding.partners import find_partner
-from widget.embedding.partners import framing_sources
 from widget.security.headers import allow_framing_by
 from widget.security.origin import post_comes_from_our_pages
 
@@ -63,3 +66,8 @@ def thanks(slug):
     """The thank-you state, shown after an action."""
     campaign, partner = framed_campaign(slug)
     return WIDGET_KINDS[campaign.kind].thank(campaign, partner)
+
+
+blueprint.add_url_rule("/widget.js", "loader", loader.loader)
+blueprint.add_url_rule("/oembed", "oembed", oembed.oembed)
+blueprint.add_url_rule("/c/<slug>/embed", "embed_code", code.embed_code)

@@ -26,7 +26,7 @@ def show_petition(campaign, partner):
     context = widget_context(campaign, partner)
     if not campaign.is_live:
         return render_template("widget/closed.html", **context)
-    form = petition_form(campaign, context["text"], opt_in_label(campaign, partner))
+    form = petition_form(campaign, context["text"], opt_in_label(campaign, context["vouched_partner"]))
     return render_petition_form(context, form)
 
 
@@ -35,17 +35,18 @@ def submit_petition(campaign, partner):
     context = widget_context(campaign, partner)
     if not campaign.is_live:
         return render_template("widget/closed.html", **context), 409
-    form = petition_form(campaign, context["text"], opt_in_label(campaign, partner), request.form)
+    form = petition_form(campaign, context["text"], opt_in_label(campaign, context["vouched_partner"]), request.form)
     if posted_by_a_bot():
         return redirect_to_thanks(context)
     fields_are_valid = form.validate()
     token, notice = checked_form_token(campaign)
     if notice is TRY_AGAIN:
         return render_petition_form(context, form, notice=notice, status=400)
+    shown_at = token.issued_at_precise
     if not fields_are_valid:
-        return render_petition_form(context, form, status=422)
+        return render_petition_form(context, form, status=422, shown_at=shown_at)
     if notice:
-        return render_petition_form(context, form, notice=notice, status=400)
+        return render_petition_form(context, form, notice=notice, status=400, shown_at=shown_at)
 
     outcome = record_signature(
         campaign,
@@ -67,13 +68,13 @@ def show_thanks(campaign, partner):
     return render_template("widget/thanks.html", **widget_context(campaign, partner))
 
 
-def render_petition_form(context, form, notice=None, status=200):
+def render_petition_form(context, form, notice=None, status=200, shown_at=None):
     """The form (fresh or filled in), with a new token, any notice, and the privacy promise."""
     campaign = context["campaign"]
     page = render_template(
         "petition/form.html",
         form=form,
-        form_token=issue_form_token(campaign.slug),
+        form_token=issue_form_token(campaign.slug, shown_at),
         honeypot_field=HONEYPOT_FIELD,
         notice=notice,
         privacy_promise=privacy_promise(campaign, context["text"]),
@@ -83,6 +84,6 @@ def render_petition_form(context, form, notice=None, status=200):
 
 
 def opt_in_label(campaign, partner):
-    """The opt-in names who would write: the partner whose page this is, else the organizer."""
+    """The opt-in names who would write: a vouched partner whose page this is, else the organizer."""
     organization = partner.name if partner is not None else campaign.settings["organizer"]
     return _l("Send me updates from %(organization)s", organization=organization)

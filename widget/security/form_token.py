@@ -54,9 +54,14 @@ def _serializer():
     return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=SALT)
 
 
-def issue_form_token(campaign_slug):
-    """A fresh token for one form on one campaign."""
-    return _serializer().dumps({"c": campaign_slug, "n": secrets.token_urlsafe(16), "t": round(time.time(), 3)})
+def issue_form_token(campaign_slug, shown_at=None):
+    """A fresh token for one form on one campaign.
+
+    `shown_at` carries over when the form was first shown, when it comes back with an error to
+    correct: the supporter has been at it all along, and must not be told they were too quick.
+    """
+    started = shown_at if shown_at is not None else round(time.time(), 3)
+    return _serializer().dumps({"c": campaign_slug, "n": secrets.token_urlsafe(16), "t": started})
 
 
 def read_form_token(token, campaign_slug):

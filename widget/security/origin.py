@@ -1,9 +1,9 @@
 """Refuse form posts that another site makes a browser send (cross-site request forgery)."""
 
-from urllib.parse import urlsplit
-
-from flask import current_app
 from flask import request
+
+from widget.embedding.origins import normalize_origin
+from widget.embedding.origins import our_origins
 
 
 def post_comes_from_our_pages():
@@ -18,14 +18,4 @@ def post_comes_from_our_pages():
     origin = request.headers.get("Origin")
     if origin is None:
         return True
-    return origin != "null" and origin.rstrip("/") in our_origins()
-
-
-def our_origins():
-    """The origins our own pages are served from: the public base URL and the requested host."""
-    origins = {request.host_url.rstrip("/")}
-    base_url = current_app.config.get("BASE_URL")
-    if base_url:
-        parts = urlsplit(base_url)
-        origins.add(f"{parts.scheme}://{parts.netloc}")
-    return origins
+    return origin != "null" and normalize_origin(origin) in our_origins()
