@@ -35,6 +35,10 @@ test: $(VENV)/.installed-test test-prerequisites
 test-prerequisites:
 	bash scripts/test-prerequisites.sh
 
+## bench: the project's own benchmarks (results go in docs/performance.md)
+bench: $(VENV)/.installed-test
+	$(BIN)/python bench/zip_lookup.py
+
 ## translations: collect new strings and merge them into every catalog
 translations: $(VENV)/.installed-run
 	MEGAFONO_ENV=development $(BIN)/flask --app widget translate extract

@@ -77,7 +77,11 @@
       if (button.getAttribute("aria-busy") === "true") return;
       button.setAttribute("aria-busy", "true");
     }
-    fetch(form.action, { method: "POST", body: new FormData(form), credentials: "omit" })
+    var data = new FormData(form);
+    // The button pressed carries a choice too (a call's outcome); a plain FormData leaves it out.
+    var submitter = event.submitter;
+    if (submitter && submitter.name) data.append(submitter.name, submitter.value);
+    fetch(form.action, { method: "POST", body: data, credentials: "omit" })
       .then(function (response) {
         return response.text().then(function (html) {
           // The page's own style block carries another response's nonce: leave it out.

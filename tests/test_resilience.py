@@ -14,6 +14,7 @@ from tests.conftest import sign
 from tests.servers import Gunicorn
 from tests.servers import PrivatePostgres
 from widget.extensions import db
+from widget.storage.models import CallReport
 from widget.storage.models import Campaign
 from widget.storage.models import Signature
 
@@ -110,4 +111,50 @@ def test_a_database_outage_is_a_spanish_503_and_the_service_recovers_by_itself(p
         emails = {row.email for row in db.session.query(Signature)}
         assert emails == {"before@example.org", "during@example.org"}
         assert db.session.query(Campaign.action_count).filter_by(slug="demo-petition").scalar() == 2
+    close_database(app)
+
+
+CALLERS = 60
+
+
+def test_calls_reported_at_the_same_moment_are_counted_exactly(database_url):
+    """60 callers at once, three offices each, every first report sent twice: 180 calls, exactly."""
+    from tests.test_call import single_district_zip
+
+    server = Gunicorn(database_url, workers=4)
+    server.setup()
+    server.start()
+    form = f"{server.url}/embed/demo-call?lang=en"
+    try:
+        with ThreadPoolExecutor(max_workers=30) as pool:
+            tokens = list(pool.map(lambda _: token_from(requests.get(form, timeout=30).text), range(CALLERS)))
+        threading.Event().wait(2.1)
+
+        def post(data):
+            return requests.post(form, data=data, headers={"Sec-Fetch-Site": "same-origin"},
+                                 allow_redirects=False, timeout=60)
+
+        def call_everyone(token):
+            step = post({"token": token, "step": "start", "postal_code": single_district_zip()})
+            statuses = [step.status_code]
+            for outcome in ("talked_to_staff", "left_voicemail", "no_answer"):
+                visit = re.search(r'name="visit" value="([^"]+)"', step.text).group(1)
+                report = {"visit": visit, "step": "report", "outcome": outcome}
+                if outcome == "talked_to_staff":
+                    statuses.append(post(report).status_code)  # the same page, sent twice
+                step = post(report)
+                statuses.append(step.status_code)
+            return statuses
+
+        with ThreadPoolExecutor(max_workers=30) as pool:
+            results = list(pool.map(call_everyone, tokens))
+        counted = requests.get(f"{server.url}/api/v1/campaigns/demo-call", timeout=10).json()["count"]
+    finally:
+        server.stop()
+
+    assert results == [[200, 200, 200, 200, 303]] * CALLERS
+    assert counted == CALLERS * 3
+    app = make_app(database_url)
+    with app.app_context():
+        assert db.session.query(CallReport).count() == CALLERS * 3
     close_database(app)
