@@ -20,6 +20,10 @@ fi
 
 missing=()
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+# OCR reads the Know Your Rights graphics back, to check they say what they should, in Spanish too.
+command -v tesseract >/dev/null 2>&1 || missing+=(tesseract-ocr)
+[ -e /usr/share/tesseract-ocr/5/tessdata/spa.traineddata ] || [ -e /usr/share/tesseract-ocr/4.00/tessdata/spa.traineddata ] \
+  || missing+=(tesseract-ocr-spa)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "Installing ${missing[*]} for the browser tests."
   as_root apt-get update -qq

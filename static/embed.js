@@ -98,6 +98,7 @@
           // After a signature the URL is the thank-you page: a reload shows it, not the form again.
           if (response.redirected) window.history.replaceState(null, "", response.url);
           focusWhatChanged(next);
+          prepareSharing(next);
         });
       })
       .catch(function () {
@@ -106,7 +107,44 @@
       });
   });
 
+  // The card is fetched as soon as the thank-you shows: a share sheet must open inside the click
+  // itself, with no waiting, so the file has to be ready before it.
+  var cardFile = null;
+
+  function prepareSharing(root) {
+    var share = root.querySelector("[data-share]");
+    if (share && navigator.canShare && window.File) {
+      fetch(share.getAttribute("data-file"), { credentials: "omit" })
+        .then(function (response) { return response.blob(); })
+        .then(function (blob) {
+          var file = new File([blob], share.getAttribute("data-file-name"), { type: "image/png" });
+          if (!navigator.canShare({ files: [file] })) return;
+          cardFile = file;
+          share.hidden = false;
+        })
+        .catch(function () {});
+    }
+    var copy = root.querySelector("[data-copy]");
+    if (copy && navigator.clipboard) copy.hidden = false;
+  }
+
+  document.addEventListener("click", function (event) {
+    var share = event.target.closest("[data-share]");
+    if (share && cardFile) {
+      navigator.share({ files: [cardFile], text: share.getAttribute("data-text") }).catch(function () {});
+      return;
+    }
+    var copy = event.target.closest("[data-copy]");
+    if (copy) {
+      var status = copy.closest(".share").querySelector(".share__status");
+      navigator.clipboard.writeText(copy.getAttribute("data-copy")).then(function () {
+        status.textContent = status.getAttribute("data-copied");
+      });
+    }
+  });
+
   document.addEventListener("DOMContentLoaded", function () {
     focusWhatChanged(document);
+    prepareSharing(document);
   });
 })();

@@ -50,6 +50,7 @@
         frame.src = origin + "/embed/" + slug + "?" + params;
         frame.title = campaign.frame_title;
         frame.loading = "lazy";
+        frame.allow = "web-share; clipboard-write";
         frame.style.cssText = "display:block;width:100%;height:" + campaign.height + "px;border:0";
         frame.addEventListener("load", function () {
           frame.contentWindow.postMessage({ megafono: "hello", max: MAX_HEIGHT }, origin);

@@ -5,8 +5,10 @@ import os
 import re
 import secrets
 import shutil
+import tempfile
 
 import pytest
+from flask.testing import FlaskClient
 from sqlalchemy import create_engine
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
@@ -48,8 +50,18 @@ def compiled_catalogs():
     catalogs.compile_catalogs()
 
 
+class BufferedClient(FlaskClient):
+    """A test client that reads every response whole and closes it, as a server would.
+
+    Without this, a streamed response (a file) that a test does not read stays open.
+    """
+
+    def open(self, *args, buffered=True, **kwargs):
+        return super().open(*args, buffered=buffered, **kwargs)
+
+
 def make_app(database_url, **overrides):
-    return create_app(
+    app = create_app(
         {
             "TESTING": True,
             "SECRET_KEY": SECRET_KEY,
@@ -57,9 +69,12 @@ def make_app(database_url, **overrides):
             "CAMPAIGNS_DIR": str(DEMO_CAMPAIGNS),
             # Tests post forms at machine speed; the fill-time check has its own tests.
             "FORM_MIN_FILL_SECONDS": 0,
+            "GRAPHICS_DIR": tempfile.mkdtemp(prefix="megafono-graphics-"),
             **overrides,
         }
     )
+    app.test_client_class = BufferedClient
+    return app
 
 
 @pytest.fixture(scope="session")
@@ -125,6 +140,18 @@ def close_database(app):
 def app(database_url):
     """The app with the demo campaigns loaded."""
     app = make_app(database_url)
+    with app.app_context():
+        load_campaign_files(campaign_files(DEMO_CAMPAIGNS))
+    yield app
+    close_database(app)
+
+
+@pytest.fixture
+def sqlite_app(tmp_path, sqlite_template):
+    """The app on SQLite only, for tests about what is drawn or computed rather than stored."""
+    path = tmp_path / "megafono.sqlite3"
+    shutil.copyfile(sqlite_template, path)
+    app = make_app(f"sqlite:///{path}", GRAPHICS_DIR=str(tmp_path / "graphics"))
     with app.app_context():
         load_campaign_files(campaign_files(DEMO_CAMPAIGNS))
     yield app

@@ -20,12 +20,12 @@ from widget.call import hours
 from widget.call.congress import congress_data
 from widget.call.congress import lookup_targets_by_zip
 from widget.call.congress import normalize_zip
-from widget.call.phones import e164
-from widget.call.phones import readable
 from widget.call.script import ScriptError
 from widget.call.script import check_script
 from widget.call.script import fill_script
 from widget.extensions import db
+from widget.phones import e164
+from widget.phones import readable
 from widget.storage.models import CallReport
 from widget.storage.models import Campaign
 

@@ -61,6 +61,7 @@ def setup_views(app):
     from widget import assets
     from widget import call
     from widget import errors
+    from widget import graphics
     from widget import sharing
     from widget.embedding import views as embedding_views
     from widget.embedding.framing import parent_origins
@@ -75,6 +76,7 @@ def setup_views(app):
     app.register_blueprint(call.blueprint)
     app.register_blueprint(embedding_views.blueprint)
     app.register_blueprint(sharing.blueprint)
+    app.register_blueprint(graphics.blueprint)
     app.register_blueprint(api.blueprint)
 
 

@@ -41,6 +41,8 @@ def load_config(app, test_config=None):
         # X-Forwarded-For/-Proto/-Host. Zero means none: those headers are then ignored.
         PROXY_HOPS=int(environ.get("MEGAFONO_PROXY_HOPS") or 0),
         CAMPAIGNS_DIR=environ.get("MEGAFONO_CAMPAIGNS_DIR") or str(PROJECT_ROOT / "campaigns"),
+        # Where Know Your Rights graphics are kept once drawn; every worker on a host shares it.
+        GRAPHICS_DIR=environ.get("MEGAFONO_GRAPHICS_DIR") or str(Path(app.instance_path) / "graphics"),
         # A supporter may keep the form open a long while (reading, fetching their ZIP code);
         # after this many seconds the form asks them to press the button again.
         FORM_TOKEN_MAX_AGE=6 * 60 * 60,

@@ -105,7 +105,9 @@ def test_several_widgets_size_themselves_and_credit_the_partner(page, partner_si
     with widget_app.app_context():
         signature = db.session.query(Signature).one()
         assert (signature.source, signature.language) == ("red-sv", "en")
-    assert not [text for kind, text in console if kind == "warning"]
+    # Desktop Chromium on Linux has no Web Share, so it notes the iframe's allow="web-share";
+    # phones, the widget's real home, have it. Anything else is ours to explain.
+    assert not [text for kind, text in console if kind == "warning" and "'web-share'" not in text]
 
 
 def test_unknown_and_malformed_widgets_leave_the_page_whole(page, partner_site, widget_server, console):

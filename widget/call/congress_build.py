@@ -18,7 +18,7 @@ from pathlib import Path
 import yaml
 
 from widget import PROJECT_ROOT
-from widget.call.phones import e164
+from widget.phones import e164
 
 DEFAULT_SOURCE = PROJECT_ROOT.parent / "shared" / "data" / "us-congress"
 BUILT_FILE = Path(__file__).parent / "data" / "us-congress.json"

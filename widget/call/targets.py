@@ -6,7 +6,7 @@ from dataclasses import field
 from widget.call.hours import CONGRESS_HOURS
 from widget.call.hours import OfficeHours
 from widget.call.hours import office_hours
-from widget.call.phones import e164
+from widget.phones import e164
 
 #: House members for places that are not states: they speak for their people but do not vote.
 DELEGATE_PLACES = frozenset({"DC", "GU", "VI", "AS", "MP"})

@@ -9,10 +9,13 @@ from pydantic import ConfigDict
 from pydantic import Field
 from pydantic import StringConstraints
 
+from widget.call.script import ScriptError
+from widget.call.script import check_script
 from widget.embedding.attribution import COLOR_PATTERN
 from widget.embedding.origins import ORIGIN_PATTERN
 from widget.embedding.origins import normalize_origin
 from widget.forms import SUPPORTER_FIELDS
+from widget.phones import e164
 
 #: A campaign's name in URLs: lower-case letters, digits and inner hyphens.
 SLUG_PATTERN = r"^[a-z0-9](?:[a-z0-9-]{0,78}[a-z0-9])?$"
@@ -99,6 +102,20 @@ class FixedTargets(Strict):
     fixed: list[FixedTarget] = Field(min_length=1, max_length=20)
 
 
+class RightText(Strict):
+    heading: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=120)]
+    text: Annotated[str, StringConstraints(strip_whitespace=True, max_length=400)] = ""
+
+
+class KnowYourRights(Strict):
+    """The campaign's Know Your Rights card: its help line, and rights added to (or instead of) ours."""
+
+    hotline: Annotated[str, StringConstraints(strip_whitespace=True, max_length=30)] | None = None
+    hotline_label: Line | dict[LanguageCode, Line] = ""
+    rights: list[dict[LanguageCode, RightText]] = Field(default=[], max_length=8)
+    replace_default_rights: bool = False
+
+
 class CampaignDefinition(Strict):
     slug: Slug
     kind: Literal["petition", "call"]
@@ -114,6 +131,7 @@ class CampaignDefinition(Strict):
     embedding: EmbeddingSettings = EmbeddingSettings()
     #: Whom a call campaign's supporters call.
     targets: CongressLookup | FixedTargets | None = None
+    know_your_rights: KnowYourRights = KnowYourRights()
     content: dict[LanguageCode, CampaignText] = Field(min_length=1)
 
 
@@ -131,6 +149,7 @@ def content_problems(definition):
         # One person signs once: without an address there is nothing to count them once by.
         problems.append(("fields.required", "a petition must require 'email', so each person is counted once"))
     problems.extend(target_problems(definition))
+    problems.extend(card_problems(definition))
     for name in definition.delivered_fields:
         if name not in shown:
             problems.append(("delivered_fields", f"'{name}' is delivered but never asked for (add it to fields.shown)"))
@@ -162,10 +181,6 @@ def content_problems(definition):
 
 def target_problems(definition):
     """Call campaigns need targets with usable numbers, and scripts that fill in naturally."""
-    from widget.call.phones import e164
-    from widget.call.script import ScriptError
-    from widget.call.script import check_script
-
     if definition.kind != "call":
         return [("targets", "only call campaigns have targets")] if definition.targets else []
     problems = []
@@ -182,6 +197,21 @@ def target_problems(definition):
             check_script(text.call_script)
         except ScriptError as error:
             problems.append((f"content.{language}.call_script", str(error)))
+    return problems
+
+
+def card_problems(definition):
+    """The card's help line must be a number; its rights must read in every language the campaign is live in."""
+    card = definition.know_your_rights
+    problems = []
+    if card.hotline and e164(card.hotline) is None:
+        problems.append(("know_your_rights.hotline", f"{card.hotline!r} is not a telephone number"))
+    if card.replace_default_rights and not card.rights:
+        problems.append(("know_your_rights.rights", "replace_default_rights needs at least one right of your own"))
+    languages = set(definition.content) if definition.status == "live" else {definition.default_language}
+    for number, right in enumerate(card.rights):
+        for language in sorted(languages - set(right)):
+            problems.append((f"know_your_rights.rights.{number}", f"has no '{language}' text"))
     return problems
 
 

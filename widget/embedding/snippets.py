@@ -45,14 +45,17 @@ def iframe_snippet(campaign, options, title, width="100%", height=None):
     """A plain iframe for a partner's page: works anywhere, keeps a fixed height (no loader)."""
     height = height or INITIAL_HEIGHT.get(campaign.kind, 1100)
     return Markup(
-        '<iframe src="{src}" title="{title}" loading="lazy" '
+        '<iframe src="{src}" title="{title}" loading="lazy" allow="web-share; clipboard-write" '
         'style="width:{width};height:{height}px;border:0"></iframe>'
     ).format(src=widget_address(campaign, options), title=title, width=width, height=height)
 
 
 def own_page_frame(campaign, options, title):
     """The widget in a frame on one of our own pages, whose CSP allows no inline styles."""
-    return Markup('<iframe class="widget-frame widget-frame--{kind}" src="{src}" title="{title}"></iframe>').format(
+    return Markup(
+        '<iframe class="widget-frame widget-frame--{kind}" src="{src}" title="{title}" '
+        'allow="web-share; clipboard-write"></iframe>'
+    ).format(
         kind=campaign.kind, src=widget_address(campaign, options), title=title
     )
 

@@ -6,8 +6,7 @@ from typing import NamedTuple
 from flask import Blueprint
 from flask import abort
 
-from widget import call
-from widget import petition
+from widget.call import views as call
 from widget.campaigns import find_public_campaign
 from widget.embedding import code
 from widget.embedding import loader
@@ -15,6 +14,7 @@ from widget.embedding import oembed
 from widget.embedding.attribution import source_code
 from widget.embedding.framing import framing_sources
 from widget.embedding.partners import find_partner
+from widget.petition import views as petition
 from widget.security.headers import allow_framing_by
 from widget.security.origin import post_comes_from_our_pages
 

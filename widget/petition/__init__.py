@@ -1,89 +1,9 @@
-"""The petition widget: show the form, take a signature, thank the supporter."""
+"""The petition widget: show the form, take a signature, thank the supporter.
+
+`views` holds the flow; `forms` the form; `signatures` the one place a signature is written;
+`promise` the privacy promise beside the button.
+"""
 
 from flask import Blueprint
-from flask import render_template
-from flask import request
-from flask_babel import lazy_gettext as _l
-
-from widget.embedding.page import redirect_to_thanks
-from widget.embedding.page import widget_context
-from widget.forms import HONEYPOT_FIELD
-from widget.forms import TRY_AGAIN
-from widget.forms import checked_form_token
-from widget.forms import posted_by_a_bot
-from widget.petition.forms import petition_form
-from widget.petition.promise import privacy_promise
-from widget.petition.signatures import Outcome
-from widget.petition.signatures import record_signature
-from widget.security.form_token import issue_form_token
-from widget.security.privacy import ip_digest
 
 blueprint = Blueprint("petition", __name__, template_folder="templates")
-
-
-def show_petition(campaign, partner):
-    """The petition form, or a notice that the petition has closed."""
-    context = widget_context(campaign, partner)
-    if not campaign.is_live:
-        return render_template("widget/closed.html", **context)
-    form = petition_form(campaign, context["text"], opt_in_label(campaign, context["vouched_partner"]))
-    return render_petition_form(context, form)
-
-
-def submit_petition(campaign, partner):
-    """Take a signature; on any problem show the form again, filled in, with the reason."""
-    context = widget_context(campaign, partner)
-    if not campaign.is_live:
-        return render_template("widget/closed.html", **context), 409
-    form = petition_form(campaign, context["text"], opt_in_label(campaign, context["vouched_partner"]), request.form)
-    if posted_by_a_bot():
-        return redirect_to_thanks(context)
-    fields_are_valid = form.validate()
-    token, notice = checked_form_token(campaign)
-    if notice is TRY_AGAIN:
-        return render_petition_form(context, form, notice=notice, status=400)
-    shown_at = token.issued_at_precise
-    if not fields_are_valid:
-        return render_petition_form(context, form, status=422, shown_at=shown_at)
-    if notice:
-        return render_petition_form(context, form, notice=notice, status=400, shown_at=shown_at)
-
-    outcome = record_signature(
-        campaign,
-        {name: form[name].data for name in campaign.settings["fields"]["shown"]},
-        token=token,
-        language=context["language"],
-        source=context["source"],
-        opted_in=bool(form["opt_in"].data),
-        consented="consent" in form and bool(form["consent"].data),
-        ip_digest=ip_digest(request.remote_addr),
-    )
-    if outcome is Outcome.TOKEN_ALREADY_USED:
-        return render_petition_form(context, form, notice=TRY_AGAIN, status=400)
-    return redirect_to_thanks(context)
-
-
-def show_thanks(campaign, partner):
-    """The thank-you state. Everyone who signs, or had signed before, sees exactly this."""
-    return render_template("widget/thanks.html", **widget_context(campaign, partner))
-
-
-def render_petition_form(context, form, notice=None, status=200, shown_at=None):
-    """The form (fresh or filled in), with a new token, any notice, and the privacy promise."""
-    campaign = context["campaign"]
-    page = render_template(
-        "petition/form.html",
-        form=form,
-        form_token=issue_form_token(campaign.slug, shown_at),
-        honeypot_field=HONEYPOT_FIELD,
-        notice=notice,
-        privacy_promise=privacy_promise(campaign, context["text"]),
-        **context,
-    )
-    return page, status
-
-
-def opt_in_label(campaign, partner):
-    """The opt-in names who would write: a vouched partner whose page this is, else the organizer."""
-    organization = partner.name if partner is not None else campaign.settings["organizer"]
-    return _l("Send me updates from %(organization)s", organization=organization)

@@ -9,8 +9,14 @@ from widget.embedding.attribution import source_code
 from widget.embedding.snippets import EmbedOptions
 from widget.embedding.snippets import action_page_address
 from widget.embedding.snippets import public_base_url
+from widget.graphics import graphic_source
+from widget.graphics import graphic_url
 from widget.i18n import current_language
 from widget.i18n import offered_languages
+from widget.sharing.links import share_links
+
+#: og:locale wants a language and a region; the Americas' Spanish is es_LA in Facebook's list.
+OPEN_GRAPH_LOCALES = {"es": "es_LA", "en": "en_US"}
 
 blueprint = Blueprint("sharing", __name__, template_folder="templates")
 
@@ -24,6 +30,9 @@ def action_page(slug):
     page_address = action_page_address(campaign, options)
     return render_template(
         "sharing/action.html",
+        og_image=public_base_url() + graphic_url(campaign, language, "og", graphic_source()),
+        og_locale=OPEN_GRAPH_LOCALES.get(language, language),
+        links=share_links(campaign, language, options.source),
         campaign=campaign,
         text=campaign.text(language),
         language=language,

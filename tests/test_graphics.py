@@ -1,0 +1,288 @@
+"""Know Your Rights graphics: the right sizes, the right language, never overflowing, drawn once."""
+
+import io
+import re
+import shutil
+import subprocess
+
+import pytest
+from bs4 import BeautifulSoup
+from PIL import Image
+
+from tests.conftest import sign
+from widget.embedding import partners
+from widget.extensions import db
+from widget.graphics import render
+from widget.graphics import store
+from widget.graphics.cards import DEFAULT_RIGHTS
+from widget.graphics.cards import CardContent
+from widget.graphics.cards import Right
+from widget.graphics.cards import card_content
+from widget.graphics.render import FORMATS
+from widget.graphics.render import LAYOUTS
+from widget.graphics.render import drawable
+from widget.graphics.render import palette
+from widget.graphics.render import render_card
+from widget.storage.models import Campaign
+
+SIZES = {"og": (1200, 630), "square": (1080, 1080), "story": (1080, 1920)}
+
+
+def image(png):
+    return Image.open(io.BytesIO(png)).convert("RGB")
+
+
+def campaign(app, slug="demo-petition"):
+    with app.app_context():
+        found = db.session.query(Campaign).filter_by(slug=slug).one()
+        db.session.expunge(found)
+        return found
+
+
+def content(app, language, **changes):
+    with app.test_request_context(f"/?lang={language}"):
+        card = card_content(campaign(app), language)
+    return CardContent(**{**card.__dict__, **changes})
+
+
+def only_background(picture, box):
+    """Whether every pixel in the box is the card's background colour."""
+    region = picture.crop(box)
+    colours = region.getcolors(maxcolors=4)
+    return colours is not None and len(colours) == 1 and colours[0][1] == picture.getpixel((0, 0))
+
+
+def ocr(png, language):
+    if not shutil.which("tesseract"):
+        pytest.fail("tesseract is not installed: run scripts/test-prerequisites.sh")
+    # Read at twice the size, as a scanner would at 300 dpi: OCR is then reliable on this font.
+    picture = image(png)
+    larger = io.BytesIO()
+    picture.resize((picture.width * 2, picture.height * 2), Image.Resampling.LANCZOS).save(larger, "PNG")
+    result = subprocess.run(["tesseract", "-", "-", "-l", {"es": "spa", "en": "eng"}[language]],
+                            input=larger.getvalue(), capture_output=True, check=True)
+    return " ".join(result.stdout.decode().split()).lower()
+
+
+@pytest.mark.parametrize("card_format", FORMATS)
+@pytest.mark.parametrize("language", ["es", "en"])
+def test_each_format_has_its_size_and_keeps_its_margins(sqlite_app, card_format, language):
+    png = render_card(content(sqlite_app, language), card_format)
+    picture = image(png)
+    width, height = SIZES[card_format]
+    assert picture.size == (width, height)
+    assert only_background(picture, (0, 0, width, 30))  # nothing touches the edges
+    assert only_background(picture, (width - 30, 0, width, height))
+    assert only_background(picture, (0, 0, 30, height))
+    if card_format == "story":
+        # Apps cover the top 250 and bottom 200 pixels of a story with their own buttons.
+        assert only_background(picture, (0, 0, width, 250))
+        assert only_background(picture, (0, height - 200, width, height))
+
+
+@pytest.mark.parametrize(("language", "words"), [
+    ("es", ["conozca sus derechos", "guardar silencio", "puerta cerrada", "firme nada", "asesoría legal"]),
+    ("en", ["know your rights", "remain silent", "door closed", "sign anything", "legal advice"]),
+])
+def test_the_card_says_its_rights_in_its_language(sqlite_app, language, words):
+    text = ocr(render_card(content(sqlite_app, language), "square"), language)
+    for expected in words:
+        assert expected in text, (expected, text)
+    other = {"es": "remain silent", "en": "guardar silencio"}[language]
+    assert other not in text
+
+
+def test_spanish_letters_and_signs_are_drawn_not_boxed(sqlite_app):
+    rights = (Right("¿Sabía usted? ¡Ñandú y acción!", "Señora Muñoz: ¿cómo está? ¡Qué alegría!"),)
+    text = ocr(render_card(content(sqlite_app, "es", rights=rights), "square"), "es")
+    for expected in ("¿sabía usted?", "¡ñandú y acción!", "señora muñoz", "¿cómo está?", "¡qué alegría!"):
+        assert expected in text, (expected, text)
+
+
+def test_the_longest_text_in_either_language_always_fits(sqlite_app):
+    long_words = " ".join(["Anticonstitucionalísimamente"] * 3)
+    rights = tuple(Right(f"{long_words} {number}", " ".join(["Derecho muy largo y detallado."] * 12))
+                   for number in range(8))
+    for language in ("es", "en"):
+        card = content(sqlite_app, language, rights=rights, hotline="Línea de ayuda: " + "9" * 60, link="x" * 120)
+        for card_format in FORMATS:
+            layout = LAYOUTS[card_format]
+            blocks = render.fit_text(card, layout)
+            assert sum(block.height for block in blocks) <= layout.text.height
+            for block in blocks:
+                for line in block.lines:
+                    assert block.typeface.getlength(line) <= layout.text.width - block.indent
+            picture = image(render_card(card, card_format))
+            width, height = picture.size
+            assert only_background(picture, (width - 30, 0, width, height))
+
+
+@pytest.mark.parametrize("hostile", [
+    "🙂🔥✊🏽 Derechos", "حقوقك كمهاجر", "זכויות", "\u202eevil\u202c", "a\u0000b\u0007c", "" , "   ",
+    "<script>alert(1)</script>", "{{ 7*7 }}", "x" * 5000,
+])
+def test_hostile_campaign_text_renders_without_error(sqlite_app, hostile):
+    card = content(sqlite_app, "es", title=hostile, rights=(Right(hostile, hostile),), hotline=hostile)
+    for card_format in FORMATS:
+        assert image(render_card(card, card_format)).size == SIZES[card_format]
+
+
+def test_what_the_font_cannot_draw_is_left_out():
+    assert drawable("Hola 🙂 mundo") == "Hola mundo"
+    assert drawable("Jose\u0301") == "José"  # composed, so the accent is drawn
+    assert drawable("حقوق") == ""
+
+
+@pytest.mark.parametrize("accent", ["#ffdd00", "#ffffff", "#000000", "#0b6e4f", "#7a1f5c", "#1d4ed8"])
+def test_any_accent_gives_a_card_readable_in_the_sun(accent):
+    from widget.theme import contrast_ratio
+
+    colours = palette(accent)
+    assert contrast_ratio(colours["text"], colours["background"]) >= 7
+    assert contrast_ratio(colours["soft"], colours["background"]) >= 4.5
+    assert contrast_ratio(colours["background"], colours["tint"]) >= 4.5  # the badge numbers
+
+
+def test_campaigns_can_add_or_replace_rights(app):
+    with app.app_context():
+        found = db.session.query(Campaign).filter_by(slug="demo-petition").one()
+        own = {"es": {"heading": "Grabe lo que pasa."}, "en": {"heading": "Record what happens."}}
+        card = {**found.settings["know_your_rights"], "rights": [own]}
+        found.settings = {**found.settings, "know_your_rights": card}
+        db.session.commit()
+    card = content(app, "en")
+    assert len(card.rights) == len(DEFAULT_RIGHTS) + 1 and card.rights[-1].heading == "Record what happens."
+    with app.app_context():
+        found = db.session.query(Campaign).filter_by(slug="demo-petition").one()
+        found.settings = {**found.settings, "know_your_rights": {**found.settings["know_your_rights"],
+                                                                 "replace_default_rights": True}}
+        db.session.commit()
+    assert [right.heading for right in content(app, "es").rights] == ["Grabe lo que pasa."]
+
+
+def test_the_card_carries_the_help_line_and_the_disclaimer(sqlite_app):
+    spanish, english = content(sqlite_app, "es"), content(sqlite_app, "en")
+    assert spanish.hotline == "Línea de ayuda (número de demostración): (202)\u00a0555-0100"  # never split
+    assert english.disclaimer == "This is general information, not legal advice."
+    assert spanish.qr_url == "http://localhost/c/demo-petition?lang=es"
+    assert spanish.link == "localhost/c/demo-petition"
+
+
+# Serving
+
+
+def graphic_address(client, lang="es", card_format="og"):
+    """The og card's address, as the action page gives it (each format has its own version)."""
+    assert card_format == "og"
+    page = BeautifulSoup(client.get(f"/c/demo-petition?lang={lang}").get_data(as_text=True), "html.parser")
+    return page.find("meta", property="og:image")["content"].replace("http://localhost", "")
+
+
+def test_a_graphic_is_drawn_once_and_then_served_from_disk(app, client, monkeypatch, tmp_path):
+    app.config["GRAPHICS_DIR"] = str(tmp_path)
+    drawn = []
+    real = store.render_card
+    monkeypatch.setattr(store, "render_card",
+                        lambda card, card_format: drawn.append(card_format) or real(card, card_format))
+    first = client.get("/graphics/demo-petition/es/og.png")
+    assert first.status_code == 200 and first.mimetype == "image/png"
+    assert image(first.data).size == (1200, 630)
+    for _ in range(3):
+        assert client.get("/graphics/demo-petition/es/og.png").status_code == 200
+    assert drawn == ["og"]
+    assert len(list(tmp_path.glob("*.png"))) == 1
+
+
+def test_a_versioned_address_is_cached_for_a_year_and_answers_304(client):
+    address = graphic_address(client, "es", "og")
+    assert re.search(r"/graphics/demo-petition/es/og\.png\?v=[0-9a-f]{16}$", address)
+    response = client.get(address)
+    assert response.status_code == 200
+    assert response.headers["Cache-Control"] == "public, max-age=31536000, immutable"
+    etag = response.headers["ETag"]
+    assert etag.startswith('"') and not etag.startswith("W/")  # a strong validator
+    assert client.get(address, headers={"If-None-Match": etag}).status_code == 304
+    unversioned = client.get("/graphics/demo-petition/es/og.png")
+    assert unversioned.headers["Cache-Control"] == "public, max-age=300"
+
+
+def test_an_old_address_leads_to_the_current_card(app, client):
+    """Once a campaign changes (a corrected help line, say), the old card is not served any more."""
+    before = graphic_address(client, card_format="og")
+    assert client.get(before).status_code == 200
+    with app.app_context():
+        found = db.session.query(Campaign).filter_by(slug="demo-petition").one()
+        found.settings = {**found.settings, "accent_color": "#7a1f5c"}
+        db.session.commit()
+    after = graphic_address(client, card_format="og")
+    assert before != after
+    assert client.get(after).status_code == 200  # drawn now; the old version is removed
+    stale = client.get(before)
+    assert stale.status_code == 302 and stale.headers["Location"] == after
+
+
+def test_only_a_registered_partners_code_goes_on_the_qr_code(app, client, tmp_path):
+    app.config["GRAPHICS_DIR"] = str(tmp_path)
+    with app.app_context():
+        partners.add_partner("red-sv", "Red Solidaria SV", ["https://red.example.org"])
+    plain = client.get("/graphics/demo-petition/es/og.png")
+    anybody = client.get("/graphics/demo-petition/es/og.png?source=anybody")
+    partner = client.get("/graphics/demo-petition/es/og.png?source=red-sv")
+    assert plain.headers["ETag"] == anybody.headers["ETag"] != partner.headers["ETag"]
+    assert len(list(tmp_path.glob("*.png"))) == 2  # codes that are not partners draw nothing new
+    with app.test_request_context():
+        assert card_content(campaign(app), "es", "red-sv").qr_url.endswith("?lang=es&source=red-sv")
+
+
+@pytest.mark.parametrize("address", [
+    "/graphics/demo-petition/fr/og.png", "/graphics/demo-petition/es/huge.png", "/graphics/nope/es/og.png",
+    "/graphics/demo-petition/es/og.png?v=../../etc", "/graphics/demo-petition/es/og.png?v=" + "f" * 500,
+    "/graphics/..%2F..%2Fetc/es/og.png",
+])
+def test_strange_graphic_addresses_are_refused_or_ignored(client, address):
+    response = client.get(address)
+    assert response.status_code in (200, 302, 404)
+    assert response.status_code != 200 or response.mimetype == "image/png"
+
+
+# Where supporters see it
+
+
+def test_the_thank_you_offers_the_card_to_download_and_share(client):
+    sign(client, lang="es", source="p-7")
+    page = BeautifulSoup(client.get("/embed/demo-petition/thanks?lang=es&source=p-7").get_data(as_text=True),
+                         "html.parser")
+    picture = page.find("img", class_="card__image")
+    assert re.match(r"/graphics/demo-petition/es/square\.png\?v=[0-9a-f]{16}$", picture["src"])
+    assert picture["alt"].startswith("Conozca sus derechos: 1. Tiene derecho a guardar silencio.")
+    downloads = [link["href"] for link in page.find_all("a", download=True)]
+    assert any("/square.png" in link for link in downloads) and any("/story.png" in link for link in downloads)
+    share = page.find("button", attrs={"data-share": True})
+    assert share.has_attr("hidden") and share["data-file"] == picture["src"]
+    links = {link.get_text(): link["href"] for link in page.select(".share__links a")}
+    assert set(links) == {"WhatsApp", "Facebook", "X", "Telegram", "Correo electrónico"}
+    assert links["WhatsApp"].startswith("https://wa.me/?text=")
+    assert "source%3Dp-7" in links["WhatsApp"] and "lang%3Des" in links["WhatsApp"]
+    assert all(link["rel"] == ["noopener", "noreferrer"] for link in page.select(".share__links a"))
+    assert "Leer la tarjeta" in page.get_text()
+
+
+def test_the_action_page_has_open_graph_and_twitter_tags(client):
+    page = BeautifulSoup(client.get("/c/demo-petition?lang=en&source=p-7").get_data(as_text=True), "html.parser")
+
+    def meta(key):
+        tag = page.find("meta", property=key) or page.find("meta", attrs={"name": key})
+        return tag["content"]
+
+    assert meta("og:title") == "End mass arbitrary detention"
+    assert meta("og:description").startswith("Under the state of emergency")
+    assert meta("og:url") == "http://localhost/c/demo-petition?lang=en&source=p-7"
+    assert re.match(r"http://localhost/graphics/demo-petition/en/og\.png\?v=[0-9a-f]{16}$", meta("og:image"))
+    assert (meta("og:image:width"), meta("og:image:height")) == ("1200", "630")
+    assert meta("og:locale") == "en_US"
+    assert meta("twitter:card") == "summary_large_image" and meta("twitter:image") == meta("og:image")
+    spanish = BeautifulSoup(client.get("/c/demo-petition?lang=es").get_data(as_text=True), "html.parser")
+    assert "/graphics/demo-petition/es/og.png" in spanish.find("meta", property="og:image")["content"]
+    shares = [link["href"] for link in page.select(".page__links--share a")]
+    assert shares and all("source%3Dp-7" in link for link in shares)
+    assert not page.find("script", src=re.compile(r"^https?://"))  # nothing from anyone else

@@ -1,0 +1,30 @@
+"""What the thank-you state offers: the supporter's Know Your Rights card and ways to share."""
+
+import re
+
+from widget.embedding.attribution import source_code
+from widget.graphics import graphic_source
+from widget.graphics import graphic_url
+from widget.graphics.cards import card_content
+from widget.sharing.links import share_links
+from widget.sharing.links import share_message
+
+
+def file_name(title):
+    """A download name from the card's title: "conozca-sus-derechos.png"."""
+    return re.sub(r"[^\w]+", "-", title.lower()).strip("-") + ".png"
+
+
+def share_panel(campaign, language):
+    source = source_code()
+    card = card_content(campaign, language, graphic_source())
+    words, address = share_message(campaign, language, source)
+    return {
+        "card": card,
+        "card_url": graphic_url(campaign, language, "square", graphic_source()),
+        "story_url": graphic_url(campaign, language, "story", graphic_source()),
+        "file_name": file_name(card.title),
+        "share_words": words,
+        "share_address": address,
+        "links": share_links(campaign, language, source),
+    }
