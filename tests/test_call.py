@@ -2,6 +2,7 @@
 
 import re
 from datetime import UTC
+from datetime import date
 from datetime import datetime
 
 import pytest
@@ -12,9 +13,11 @@ from tests.conftest import action_count
 from tests.conftest import count_rows
 from tests.conftest import form_token
 from tests.congress_sources import SOURCE
+from tests.congress_sources import TODAY
 from tests.congress_sources import expected_names
 from tests.congress_sources import first_zip
 from tests.congress_sources import sources
+from widget.call import congress
 from widget.call import congress_build
 from widget.call import hours
 from widget.call.congress import congress_data
@@ -31,7 +34,12 @@ from widget.storage.models import Campaign
 
 NO_SENATORS = {"DC", "PR", "GU", "VI", "AS", "MP"}
 WEEKDAY_NOON = datetime(2026, 11, 18, 17, 0, tzinfo=UTC)  # a Wednesday, noon in Washington
-SUNDAY_NIGHT = datetime(2026, 11, 22, 3, 0, tzinfo=UTC)  # Saturday 10 p.m. in Washington
+SATURDAY_NIGHT = datetime(2026, 11, 22, 3, 0, tzinfo=UTC)  # 10 p.m. on Saturday in Washington
+
+
+@pytest.fixture(autouse=True)
+def pinned_day(monkeypatch):
+    monkeypatch.setattr(congress, "today", lambda: TODAY)
 
 
 def soup(response):
@@ -138,15 +146,37 @@ def test_a_vacant_seat_is_reported_and_the_senators_remain():
     assert names(lookup) == expected_names(zip_code)
 
 
-def test_a_member_whose_term_has_ended_is_not_offered():
+def ended_member():
     data = congress_data()
-    ended = {bioguide: member for bioguide, member in data.members.items() if member["term_end"] <= "2026-11-21"}
+    ended = [(bioguide, member) for bioguide, member in data.members.items()
+             if member["term_end"] <= TODAY.isoformat()]
     assert ended, "the sources have appointments that ended at the 2026 special elections"
-    bioguide, member = next(iter(ended.items()))
-    zip_code = first_zip(lambda seats, sources_: seats[0].startswith(member["state"] + "-") and len(seats) == 1)
+    return ended[0]
+
+
+def test_a_member_whose_term_has_ended_is_still_offered_and_marked():
+    """After an election most members are back: an empty list helps nobody, a marked one does."""
+    bioguide, member = ended_member()
+    zip_code = first_zip(lambda seats, data: seats[0].startswith(member["state"] + "-") and len(seats) == 1)
     lookup = lookup_targets_by_zip(zip_code)
-    assert bioguide not in [target.key for target in lookup.targets]
-    assert lookup.short_of_senators == (member["state"],)
+    marked = [target for target in lookup.targets if target.key == bioguide]
+    assert len(marked) == 1 and marked[0].term_ended
+    assert not [target for target in lookup.targets if target.key != bioguide and target.term_ended]
+
+
+def test_the_day_most_terms_end_does_not_empty_the_lists(monkeypatch):
+    monkeypatch.setattr(congress, "today", lambda: date(2027, 1, 4))
+    lookup = lookup_targets_by_zip(single_district_zip())
+    representative = lookup.targets[0]
+    assert len(lookup.targets) == 3 and representative.role == "representative" and representative.term_ended
+    assert any(not target.term_ended for target in lookup.targets)  # senators elected later serve on
+    assert congress.out_of_date_terms()[0] > 400
+
+
+def test_every_zip_code_gives_what_the_sources_give():
+    data = sources()
+    wrong = [code for code in data.seats_by_zip if names(lookup_targets_by_zip(code)) != expected_names(code)]
+    assert wrong == []
 
 
 @pytest.mark.parametrize("zip_code", ["12345", "00000", "99999"])
@@ -180,6 +210,9 @@ def test_the_build_command_rebuilds_from_newer_copies(app, tmp_path):
     runner = app.test_cli_runner()
     missing_date = runner.invoke(args=["congress", "build", "--source", str(tmp_path), "--output", str(output)])
     assert missing_date.exit_code != 0 and "--legislators-date" in missing_date.output
+    typo = runner.invoke(args=["congress", "build", "--source", str(tmp_path), "--output", str(output),
+                               "--legislators-date", "2027-13-45"])
+    assert typo.exit_code != 0 and "2027-13-45" in typo.output and not output.exists()
     result = runner.invoke(args=["congress", "build", "--source", str(tmp_path), "--output", str(output),
                                  "--legislators-date", "2027-01-10", "--zips-date", "2026-12-01"])
     assert result.exit_code == 0, result.output
@@ -210,8 +243,11 @@ def test_phone_numbers_become_e164_for_tel_links(given, stored, shown):
 
 def test_congress_offices_are_likely_open_on_weekdays_in_washington_hours():
     assert hours.CONGRESS_HOURS.likely_open(WEEKDAY_NOON)
-    assert not hours.CONGRESS_HOURS.likely_open(SUNDAY_NIGHT)
-    assert not hours.CONGRESS_HOURS.likely_open(datetime(2026, 11, 18, 13, 30, tzinfo=UTC))  # 8:30 a.m.
+    assert not hours.CONGRESS_HOURS.likely_open(SATURDAY_NIGHT)
+    # 13:30 UTC is 8:30 in November (EST) but 9:30 in July (EDT): daylight saving counts.
+    assert not hours.CONGRESS_HOURS.likely_open(datetime(2026, 11, 18, 13, 30, tzinfo=UTC))
+    assert hours.CONGRESS_HOURS.likely_open(datetime(2026, 7, 15, 13, 30, tzinfo=UTC))
+    assert not hours.CONGRESS_HOURS.likely_open(datetime(2026, 7, 15, 21, 30, tzinfo=UTC))  # 5:30 p.m. EDT
 
 
 SCRIPT = "Hello.[ My name is {name}.][ I live in [{city}, ]{state}.] Please ask {target_title} {target_name}."
@@ -273,7 +309,7 @@ def test_the_first_step_asks_for_a_zip_code_and_shows_the_datas_date(client):
     assert "Members of Congress as of June 15, 2026." in page.get_text(" ")
     assert "Be the first to call." in page.get_text(" ")
     spanish = words(client.get("/embed/demo-call?lang=es"))
-    assert "Lista de miembros del Congreso al 15 de junio de 2026." in spanish
+    assert "Lista de miembros del Congreso actualizada al 15 de junio de 2026." in spanish
 
 
 def test_each_member_is_shown_with_a_tel_link_script_and_fallback_office(client, noon):
@@ -297,6 +333,26 @@ def test_each_member_is_shown_with_a_tel_link_script_and_fallback_office(client,
     assert state is None or state in text
 
 
+def sign_in_context():
+    from flask_babel import force_locale
+
+    from tests.conftest import make_app
+
+    class Context:
+        def __enter__(self):
+            self.app = make_app("sqlite://")
+            self.request = self.app.test_request_context("/")
+            self.request.__enter__()
+            self.locale = force_locale("en")
+            self.locale.__enter__()
+
+        def __exit__(self, *exc):
+            self.locale.__exit__(*exc)
+            self.request.__exit__(*exc)
+
+    return Context()
+
+
 def test_a_supporter_who_gives_nothing_gets_a_natural_script(client, noon):
     step = start(client, postal_code=single_district_zip())
     script = soup(step).find(class_="script__text").get_text(" ", strip=True)
@@ -304,8 +360,8 @@ def test_a_supporter_who_gives_nothing_gets_a_natural_script(client, noon):
     assert "My name is" not in script and " ," not in script and ", ." not in script
 
 
-def test_the_washington_office_hours_are_mentioned_at_night(client, monkeypatch):
-    monkeypatch.setattr(hours, "now", lambda: SUNDAY_NIGHT)
+def test_the_washington_office_hours_are_mentioned_at_night(client, monkeypatch):  # noqa: D103
+    monkeypatch.setattr(hours, "now", lambda: SATURDAY_NIGHT)
     text = words(start(client, postal_code=single_district_zip()))
     assert "The Washington office is probably closed right now: it answers Monday to Friday, 9:00 AM to 5:00 PM" in text
     spanish = words(start(client, lang="es", postal_code=single_district_zip()))
@@ -321,12 +377,12 @@ def test_a_split_zip_code_says_why_several_representatives_are_listed(client, no
 
 def test_a_zip_code_across_states_says_so_in_spanish(client, noon):
     text = words(start(client, lang="es", postal_code=two_state_zip()))
-    assert "cruza la frontera entre estados" in text
+    assert "abarca más de un estado" in text and "frontera" not in text
 
 
 def test_a_vacant_seat_is_explained_with_a_way_forward(client, noon):
     text = words(start(client, postal_code=vacant_zip()))
-    assert "There is no representative to call for" in text and "the seat is empty" in text
+    assert "There is no representative to call for" in text and "the seat was empty on our list" in text
     switchboard = soup(start(client, postal_code=vacant_zip())).select_one(".notes a[href='tel:+12022243121']")
     expected = "The Capitol switchboard, (202) 224-3121, can put you through to any office."
     assert switchboard.parent.get_text() == expected
@@ -336,9 +392,9 @@ def test_puerto_rico_is_told_it_has_no_senators(client, noon):
     zip_code = first_zip(lambda seats, data: seats == ["PR-0"])
     step = start(client, lang="es", postal_code=zip_code)
     text = words(step)
-    assert "Puerto Rico no tiene senadores." in text
+    assert "No hay senadores por Puerto Rico." in text
     assert soup(step).find("h1").get_text(" ", strip=True).startswith("Comisionado Residente")
-    assert "Llamada 1 de 1" in text
+    assert "Llamada 1 de 1" not in text  # no count for a single call
 
 
 @pytest.mark.parametrize("typed", ["ABCDE", "1234", "SW1A 1AA", "<script>alert(1)</script>", "9" * 10_000, "90 011"])
@@ -358,7 +414,7 @@ def test_an_unknown_zip_code_explains_post_office_boxes(client):
     assert response.status_code == 422
     text = words(response)
     assert "No encontramos el código postal 12345" in text
-    assert "apartados de correo" in text and "(202) 224-3121" in text
+    assert "apartados postales (P.O. Box)" in text and "(202) 224-3121" in text
     assert soup(response).find("input", attrs={"name": "postal_code"})["value"] == "12345"
 
 
@@ -383,7 +439,9 @@ def test_reporting_each_call_moves_on_and_counts_it_once(app, client, noon):
         rows = db.session.query(CallReport).order_by(CallReport.id).all()
         assert [row.outcome for row in rows] == ["talked_to_staff", "line_busy", "left_voicemail"]
         assert {row.source for row in rows} == {"red-1"} and {row.language for row in rows} == {"en"}
-        assert len({row.visit for row in rows}) == 1 and len({row.target for row in rows}) == 3
+        # Nothing ties one visit's reports together: where someone lives is not rebuilt from them.
+        assert len({row.report_key for row in rows}) == 3 and len({row.target for row in rows}) == 3
+        assert {(row.created_at.minute, row.created_at.second) for row in rows} == {(0, 0)}
     assert "3 calls made" in words(client.get("/embed/demo-call?lang=en"))
 
 
@@ -435,6 +493,7 @@ def test_a_fixed_number_campaign(app, client, noon):
     assert page.find("h1").get_text(strip=True) == "White House comment line"
     assert page.find("a", class_="button--call")["href"] == "tel:+12024561111"
     assert "Hello. My name is Lu. I'm calling from Reno." in words(step)
+    assert not page.find(class_="call-progress")  # one call: no "Call 1 of 1"
     assert "probably closed" not in words(step)  # Wednesday noon is inside Tuesday-Thursday 11-3
     done = report(client, step, "talked_to_staff", slug="demo-white-house")
     assert done.status_code == 303
@@ -442,9 +501,9 @@ def test_a_fixed_number_campaign(app, client, noon):
 
 
 def test_a_fixed_numbers_own_hours_are_given_when_it_is_closed(client, monkeypatch):
-    monkeypatch.setattr(hours, "now", lambda: SUNDAY_NIGHT)
+    monkeypatch.setattr(hours, "now", lambda: SATURDAY_NIGHT)
     text = words(start(client, slug="demo-white-house", lang="es"))
-    assert "esta línea esté cerrada ahora: atiende de martes a jueves, de 11:00 a.m. a 3:00 p.m." in text
+    assert "no estén atendiendo en este momento: atienden de martes a jueves, de 11:00 a.m. a 3:00 p.m." in text
 
 
 def test_hostile_names_and_cities_are_escaped_in_the_script(client, noon):
@@ -475,3 +534,116 @@ def test_a_closed_call_in_says_so_and_takes_no_reports(app, client, noon):
 def test_the_honeypot_gets_the_thank_you_and_looks_nothing_up(app, client):
     response = start(client, postal_code="94536", website="spam")
     assert response.status_code == 303 and "thanks" in response.headers["Location"]
+
+
+def set_targets(app, targets, slug="demo-call"):
+    with app.app_context():
+        found = db.session.query(Campaign).filter_by(slug=slug).one()
+        found.settings = {**found.settings, "targets": targets}
+        db.session.commit()
+
+
+def test_a_house_only_campaign_with_a_vacant_seat_says_so(app, client, noon):
+    set_targets(app, {"lookup": "us-congress", "chambers": ["house"]})
+    response = start(client, postal_code=vacant_zip())
+    assert response.status_code == 422
+    text = words(response)
+    assert "There is nobody to call for this campaign at ZIP code" in text
+    assert "the seat was empty on our list" in text and "(202) 224-3121" in text
+    assert "could not find" not in text
+
+
+def test_a_senate_only_campaign_in_washington_dc_says_why(app, client, noon):
+    set_targets(app, {"lookup": "us-congress", "chambers": ["senate"]})
+    response = start(client, lang="es", postal_code=first_zip(lambda seats, data: seats == ["DC-0"]))
+    text = words(response)
+    assert "No hay a quién llamar en esta campaña" in text and "No hay senadores por Washington D. C." in text
+
+
+def test_a_member_whose_term_ended_comes_with_a_note_and_the_switchboard(client, noon):
+    bioguide, member = ended_member()
+    zip_code = first_zip(lambda seats, data: seats[0].startswith(member["state"] + "-") and len(seats) == 1)
+    step = start(client, postal_code=zip_code)
+    for _ in range(3):
+        if member["name"] in words(step):
+            break
+        step = report(client, step, "skip")
+    text = words(step)
+    assert member["name"] in text
+    assert "this term ended on November 3, 2026: the office may have someone new" in text
+    assert soup(step).select_one(".notes a[href='tel:+12022243121']")
+
+
+def test_a_member_without_a_phone_number_is_reached_through_the_switchboard(client, noon):
+    data = congress_data()
+    bioguide = next(bioguide for bioguide, member in data.members.items() if not member["phone"])
+    seat = next(seat for seat, member in data.house.items() if member == bioguide)
+    step = start(client, postal_code=first_zip(lambda seats, sources_: seats == [seat]))
+    page = soup(step)
+    assert not page.find("a", class_="button--call")
+    assert "We have no direct number for this office. Call the Capitol switchboard" in words(step)
+
+
+def test_an_office_that_left_the_data_mid_visit_is_passed_over(app, client, noon, monkeypatch):
+    step = start(client, postal_code=single_district_zip())
+    first_key = lookup_targets_by_zip(single_district_zip()).targets[0].key
+    real = congress.find_member
+    monkeypatch.setattr("widget.call.views.find_member", lambda key: None if key == first_key else real(key))
+    response = report(client, step, "talked_to_staff")
+    assert response.status_code == 200 and "Call 2 of 3" in words(response)
+    assert count_rows(app, CallReport) == 0  # the report for an office no longer known is not kept
+
+
+def test_a_fixed_number_removed_mid_visit_ends_the_visit_gracefully(app, client, noon):
+    step = start(client, slug="demo-white-house")
+    set_targets(app, {"fixed": [{"name": "Another line", "phone": "+1 202 555 0199"}]}, slug="demo-white-house")
+    response = report(client, step, "talked_to_staff", slug="demo-white-house")
+    assert response.status_code == 200 and "You skipped every call." in words(response)
+    set_targets(app, {"lookup": "us-congress"}, slug="demo-white-house")  # and to a lookup: no 500 either
+    assert report(client, step, "talked_to_staff", slug="demo-white-house").status_code == 200
+
+
+def test_an_expired_visit_fills_the_form_in_again(app, client, noon, monkeypatch):
+    from itsdangerous import TimestampSigner
+
+    monkeypatch.setattr(TimestampSigner, "get_timestamp", lambda self: int(__import__("time").time()) - 7 * 3600)
+    step = start(client, postal_code="94536", given_name="Lu", city="Fremont")
+    monkeypatch.undo()
+    monkeypatch.setattr(congress, "today", lambda: TODAY)
+    response = report(client, step, "talked_to_staff")
+    assert response.status_code == 400
+    assert "This list of calls is more than a few hours old." in words(response)
+    page = soup(response)
+    assert page.find("input", attrs={"name": "postal_code"})["value"] == "94536"
+    assert page.find("input", attrs={"name": "given_name"})["value"] == "Lu"
+    assert count_rows(app, CallReport) == 0
+
+
+def test_a_forged_visit_asks_to_start_again(client):
+    response = client.post("/embed/demo-call?lang=es", data={"visit": "forged", "step": "report"}, headers=SAME_ORIGIN)
+    assert response.status_code == 400
+    assert "Hubo un problema con su lista de llamadas. Empiece de nuevo" in words(response)
+
+
+def test_skipping_every_call_does_not_thank_for_calls(app, client, noon):
+    step = start(client, slug="demo-white-house", given_name="Lu")
+    response = report(client, step, "skip", slug="demo-white-house")
+    assert response.status_code == 200
+    assert "You skipped every call." in words(response)
+    assert soup(response).find("input", attrs={"name": "given_name"})["value"] == "Lu"
+
+
+def test_long_names_and_cities_are_held_to_their_limit(app, client, noon):
+    response = start(client, postal_code="94536", given_name="N" * 5000, city="C" * 5000)
+    assert response.status_code == 422 and "Please use at most 100 characters." in words(response)
+
+
+def test_the_spanish_script_names_the_member_with_the_right_article(client, noon):
+    step = start(client, lang="es", postal_code=single_district_zip())
+    for _ in range(3):
+        script = soup(step).find(class_="script__text").get_text(" ", strip=True)
+        assert re.search(r"Llamo para pedir que (el|la) (representante|senador|senadora) ", script), script
+        assert " a el " not in script and " de el " not in script
+        step = report(client, step, "skip", lang="es")
+        if step.status_code != 200:
+            break

@@ -323,7 +323,7 @@ def test_the_action_page_can_be_discovered_and_shows_the_widget(client):
 def test_the_embed_code_page_writes_the_snippet_a_partner_chose(app, client, partner):
     page = soup(client.get(
         "/c/demo-petition/embed?lang=es&widget_lang=en&source=red-sv&custom_color=1&theme=%23123456&kind=script"))
-    assert "Ponga “Alto a las detenciones masivas y arbitrarias” en su sitio web" in page.get_text()
+    assert "Agregue “Alto a las detenciones masivas y arbitrarias” a su sitio web" in page.get_text()
     snippet = BeautifulSoup(page.find("textarea", id="snippet").get_text(), "html.parser")
     assert snippet.find("script")["src"] == "http://localhost/widget.js"
     box = snippet.find("div")

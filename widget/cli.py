@@ -68,6 +68,7 @@ def setup_command():
         report = load_or_exit(campaign_files(current_app.config["CAMPAIGNS_DIR"]))
         forget_expired_tokens()
     echo_report(report)
+    warn_if_members_are_out_of_date()
 
 
 def load_or_exit(paths):
@@ -175,12 +176,15 @@ def partners_list_command():
 @congress_group.command("build")
 @click.option("--source", type=click.Path(file_okay=False, exists=True), default=str(congress_build.DEFAULT_SOURCE),
               show_default=True, help="Folder with the two legislators YAML files and zccd.csv.")
-@click.option("--legislators-date", help="Snapshot date of the legislators files (YYYY-MM-DD), if its README lacks it.")
-@click.option("--zips-date", help="Snapshot date of zccd.csv (YYYY-MM-DD), if its README lacks it.")
+@click.option("--legislators-date", type=click.DateTime(["%Y-%m-%d"]),
+              help="Snapshot date of the legislators files (YYYY-MM-DD), if its README lacks it.")
+@click.option("--zips-date", type=click.DateTime(["%Y-%m-%d"]),
+              help="Snapshot date of zccd.csv (YYYY-MM-DD), if its README lacks it.")
 @click.option("--output", type=click.Path(dir_okay=False), default=str(congress_build.BUILT_FILE), show_default=True)
 def congress_build_command(source, legislators_date, zips_date, output):
     """Rebuild the compact lookup file from (newer copies of) the public-domain sources."""
-    dates = {key: value for key, value in (("legislators", legislators_date), ("zip_districts", zips_date)) if value}
+    given = (("legislators", legislators_date), ("zip_districts", zips_date))
+    dates = {key: value.date().isoformat() for key, value in given if value}
     try:
         data = congress_build.build(source, dates)
     except congress_build.CongressDataError as error:
@@ -207,6 +211,17 @@ def congress_lookup_command(zip_code):
         click.echo(f"  {target.role}\t{target.name}\t{target.party}\t{target.phone}")
     for seat in lookup.vacant_seats:
         click.echo(f"  vacant\t{seat}")
+    warn_if_members_are_out_of_date()
+
+
+def warn_if_members_are_out_of_date():
+    ended, earliest = congress.out_of_date_terms()
+    if ended:
+        click.echo(
+            f"warning: {ended} members' terms in the members-of-Congress list have ended (the first on {earliest}); "
+            "the widget marks them and offers the Capitol switchboard. Rebuild the list from newer data: "
+            "flask --app widget congress build", err=True,
+        )
 
 
 @translate_group.command("extract")

@@ -32,11 +32,11 @@ PAGES = {
         _l("What you sent is too long for this form. Please shorten it and try again."),
     ),
     500: (_l("Something went wrong on our side"), _l("Please try again in a few minutes.")),
-    503: (_l("We are briefly unavailable"), _l("Please try again in a minute.")),
+    503: (_l("We are briefly unavailable"), _l("Please try again in a few minutes.")),
 }
 
 #: After a form was sent, the supporter needs to know where their action stands.
-UNAVAILABLE_AFTER_POST = _l("Nothing was saved, so it is safe to try again in a minute.")
+UNAVAILABLE_AFTER_POST = _l("Nothing was saved, so it is safe to try again in a few minutes.")
 
 
 #: SQLite's words for a database it cannot use right now (as opposed to a bug in a query).

@@ -38,6 +38,40 @@ def posted_by_a_bot():
     return bool(request.form.get(HONEYPOT_FIELD))
 
 
+@dataclass(frozen=True)
+class Screening:
+    """What the checks every widget form goes through found, in the order a person should hear it."""
+
+    bot: bool = False
+    notice: str | None = None
+    status: int = 200
+    token: object = None
+
+    @property
+    def passed(self):
+        return not self.bot and self.status == 200
+
+    @property
+    def shown_at(self):
+        """When the form was first shown, to keep counting fill time across corrections."""
+        return self.token.issued_at_precise if self.token is not None else None
+
+
+def screen_submission(campaign, form):
+    """Honeypot, then the form token, then the fields, then fill time: the first problem wins."""
+    if posted_by_a_bot():
+        return Screening(bot=True)
+    fields_are_valid = form.validate()
+    token, notice = checked_form_token(campaign)
+    if notice is TRY_AGAIN:
+        return Screening(notice=notice, status=400)
+    if not fields_are_valid:
+        return Screening(status=422, token=token)
+    if notice:
+        return Screening(notice=notice, status=400, token=token)
+    return Screening(token=token)
+
+
 def checked_form_token(campaign):
     """The posted form token and None, or None and the notice to show instead.
 

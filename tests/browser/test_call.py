@@ -7,6 +7,7 @@ from playwright.sync_api import expect
 from tests.browser.conftest import PHONE
 from tests.browser.conftest import axe_violations
 from tests.browser.conftest import screenshot
+from tests.congress_sources import first_zip
 from tests.test_call import single_district_zip
 from tests.test_call import split_zip
 from tests.test_call import vacant_zip
@@ -15,6 +16,20 @@ from widget.storage.models import CallReport
 from widget.storage.models import Campaign
 
 LANGUAGES = ["es", "en"]
+
+
+@pytest.fixture(autouse=True)
+def saturday_night(monkeypatch):
+    """Offices closed, so every step shows (and axe checks) the "probably closed" note."""
+    from datetime import UTC
+    from datetime import datetime
+
+    from tests.congress_sources import TODAY
+    from widget.call import congress
+    from widget.call import hours
+
+    monkeypatch.setattr(hours, "now", lambda: datetime(2026, 11, 22, 3, 0, tzinfo=UTC))
+    monkeypatch.setattr(congress, "today", lambda: TODAY)
 
 
 def assert_fits_the_phone(page):
@@ -54,9 +69,18 @@ def test_every_call_state_passes_axe_and_fits_a_phone(page, widget_server, lang)
     page.locator(".target").wait_for()
     check(page, f"call-step-split-{lang}")
 
+    expect(page.locator(".target__closed")).to_be_visible()
     page.locator("button[value=talked_to_staff]").click()
-    expect(page.locator(".call-progress")).to_contain_text("2")
+    expect(page.locator(".call-progress")).to_have_text({"es": "Llamada 2 de 4", "en": "Call 2 of 4"}[lang])
     check(page, f"call-step-two-{lang}")
+
+    # Switching language mid-call keeps the place in the list.
+    other = {"es": "en", "en": "es"}[lang]
+    page.locator(f".language-switch button[lang={other}]").click()
+    expect(page.locator(".call-progress")).to_have_text({"es": "Call 2 of 4", "en": "Llamada 2 de 4"}[lang])
+    check(page, f"call-step-switched-{lang}")
+    page.locator(f".language-switch button[lang={lang}]").click()
+    expect(page.locator(".call-progress")).to_have_text({"es": "Llamada 2 de 4", "en": "Call 2 of 4"}[lang])
 
     for _ in range(6):
         if page.locator(".thanks").count():
@@ -74,6 +98,11 @@ def test_notes_fixed_numbers_and_closed_call_ins_pass_axe(page, widget_app, widg
     find_members(page, vacant_zip())
     page.locator(".notes").wait_for()
     check(page, f"call-step-vacant-{lang}")
+
+    page.goto(f"{widget_server.url}/embed/demo-call?lang={lang}")
+    find_members(page, first_zip(lambda seats, data: seats == ["PR-0"]))
+    page.locator(".notes").wait_for()
+    check(page, f"call-step-puerto-rico-{lang}")
 
     page.goto(f"{widget_server.url}/embed/demo-white-house?lang={lang}")
     check(page, f"call-fixed-start-{lang}")

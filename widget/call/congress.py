@@ -1,18 +1,20 @@
-"""Who represents a ZIP code in Congress, from the project's own data file (see congress_data)."""
+"""Who represents a ZIP code in Congress, from the project's own data file (see congress_build)."""
 
 import json
 import re
 from dataclasses import dataclass
 from datetime import date
 from functools import cache
+from pathlib import Path
 
-from widget.call.congress_build import BUILT_FILE
+from widget.call.places import NO_SENATORS
 from widget.call.targets import member_target
+
+#: The project's own data file, built by `flask congress build` and shipped with the project.
+BUILT_FILE = Path(__file__).parent / "data" / "us-congress.json"
 
 # [0-9], not \d: \d also matches Arabic-Indic and full-width digits.
 ZIP_CODE = re.compile(r"^\s*([0-9]{5})(?:[-\s]?[0-9]{4})?\s*$")
-#: Places with a member of the House but no senators.
-NO_SENATORS = frozenset({"DC", "PR", "GU", "VI", "AS", "MP"})
 
 
 @dataclass(frozen=True)
@@ -36,6 +38,11 @@ def congress_data(path=BUILT_FILE):
     return CongressData(raw["snapshot"], raw["members"], seats_by_zip, house, raw["senate"])
 
 
+def today():
+    """Today's date; tests pin it, so that what they expect does not change with the calendar."""
+    return date.today()
+
+
 @dataclass(frozen=True)
 class Lookup:
     """What a ZIP code tells us: the seats it lies in and whom to call."""
@@ -43,10 +50,8 @@ class Lookup:
     zip_code: str
     seats: tuple = ()
     targets: tuple = ()
-    #: House seats with nobody in them (or whose term in our data has ended).
+    #: House seats with nobody in them in our data.
     vacant_seats: tuple = ()
-    #: States where our data has fewer than two sitting senators.
-    short_of_senators: tuple = ()
 
     @property
     def found(self):
@@ -75,30 +80,39 @@ def normalize_zip(text):
     return match.group(1) if match else None
 
 
-def lookup_targets_by_zip(zip_code, chambers=("house", "senate"), today=None, data=None):
-    """The members of Congress for a ZIP code: every possible House member, then the senators."""
+def lookup_targets_by_zip(zip_code, chambers=("house", "senate"), data=None):
+    """The members of Congress for a ZIP code: every possible House member, then the senators.
+
+    A member whose term has ended in our data stays on the list, marked, with the Capitol
+    switchboard beside them: after an election most are back, and an empty list helps nobody.
+    """
     data = data or congress_data()
-    today = (today or date.today()).isoformat()
+    on = today().isoformat()
     seats = data.seats_by_zip.get(zip_code, ())
-
-    def serving(bioguide):
-        # A term that has ended in our data may have a new holder we do not know yet.
-        return bioguide is not None and data.members[bioguide]["term_end"] > today
-
-    targets, vacant, short = [], [], []
+    targets, vacant = [], []
     if "house" in chambers:
         for seat in seats:
             bioguide = data.house.get(seat)
-            if serving(bioguide):
-                targets.append(member_target(bioguide, data.members[bioguide]))
-            else:
+            if bioguide is None:
                 vacant.append(seat)
+            else:
+                targets.append(member_target(bioguide, data.members[bioguide], on))
     if "senate" in chambers:
         for state in dict.fromkeys(seat.split("-")[0] for seat in seats):
-            if state in NO_SENATORS:
-                continue
-            senators = [bioguide for bioguide in data.senate.get(state, []) if serving(bioguide)]
-            targets.extend(member_target(bioguide, data.members[bioguide]) for bioguide in senators)
-            if len(senators) < 2:
-                short.append(state)
-    return Lookup(zip_code, seats, tuple(targets), tuple(vacant), tuple(short))
+            for bioguide in data.senate.get(state, []) if state not in NO_SENATORS else []:
+                targets.append(member_target(bioguide, data.members[bioguide], on))
+    return Lookup(zip_code, seats, tuple(targets), tuple(vacant))
+
+
+def find_member(bioguide):
+    """A member as a target, or None if the data file (rebuilt since) no longer has them."""
+    member = congress_data().members.get(bioguide)
+    return member_target(bioguide, member, today().isoformat()) if member else None
+
+
+def out_of_date_terms(data=None):
+    """(count, earliest end) of members whose term in the data has ended: time to rebuild it."""
+    data = data or congress_data()
+    on = today().isoformat()
+    ended = sorted(member["term_end"] for member in data.members.values() if member["term_end"] <= on)
+    return len(ended), (ended[0] if ended else None)

@@ -18,10 +18,11 @@ from pathlib import Path
 import yaml
 
 from widget import PROJECT_ROOT
+from widget.call.congress import BUILT_FILE
+from widget.call.places import TERRITORY_ZIPS
 from widget.phones import e164
 
 DEFAULT_SOURCE = PROJECT_ROOT.parent / "shared" / "data" / "us-congress"
-BUILT_FILE = Path(__file__).parent / "data" / "us-congress.json"
 FORMAT = 1
 #: libyaml's safe loader when PyYAML was built with it (ten times faster on these megabytes).
 SAFE_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -29,16 +30,6 @@ SAFE_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 def read_yaml(path):
     return yaml.load(path.read_text(encoding="utf-8"), Loader=SAFE_YAML_LOADER)  # noqa: S506 - a safe loader
-
-#: Territories whose ZIP codes have no ZIP Code Tabulation Area (so are not in zccd.csv), with the
-#: ZIP codes the Postal Service gives them. Each has one member of the House, who does not vote.
-TERRITORY_ZIPS = {
-    "VI": [f"{number:05d}" for number in range(801, 852)],
-    "GU": [str(number) for number in range(96910, 96933)],
-    "AS": ["96799"],
-    "MP": ["96950", "96951", "96952"],
-}
-
 
 class CongressDataError(ValueError):
     """A source file is missing or not in the shape we expect."""

@@ -25,6 +25,21 @@ TITLES = {
     ("resident_commissioner", "M"): lazy_pgettext("title of a man", "Resident Commissioner"),
 }
 
+# How a script names the member mid-sentence: with the article the language needs ("que el
+# senador Alex Padilla se oponga"); English needs none ("ask Senator Alex Padilla to").
+THE_TARGET = {
+    # NOTE: A woman senator named mid-sentence in a call script, with an article if your language needs one.
+    ("senator", "F"): lazy_pgettext("named mid-sentence, a woman", "Senator %(name)s"),
+    # NOTE: A man senator named mid-sentence in a call script, with an article if your language needs one.
+    ("senator", "M"): lazy_pgettext("named mid-sentence, a man", "Senator %(name)s"),
+    ("representative", "F"): lazy_pgettext("named mid-sentence, a woman", "Representative %(name)s"),
+    ("representative", "M"): lazy_pgettext("named mid-sentence, a man", "Representative %(name)s"),
+    ("delegate", "F"): lazy_pgettext("named mid-sentence, a woman", "Delegate %(name)s"),
+    ("delegate", "M"): lazy_pgettext("named mid-sentence, a man", "Delegate %(name)s"),
+    ("resident_commissioner", "F"): lazy_pgettext("named mid-sentence, a woman", "Resident Commissioner %(name)s"),
+    ("resident_commissioner", "M"): lazy_pgettext("named mid-sentence, a man", "Resident Commissioner %(name)s"),
+}
+
 PARTIES = {
     # NOTE: A member of the Democratic Party.
     "Democrat": lazy_pgettext("party member", "Democrat"),
@@ -60,7 +75,7 @@ STATES = {
     "VT": lazy_pgettext("US state", "Vermont"), "VA": lazy_pgettext("US state", "Virginia"),
     "WA": lazy_pgettext("US state", "Washington"), "WV": lazy_pgettext("US state", "West Virginia"),
     "WI": lazy_pgettext("US state", "Wisconsin"), "WY": lazy_pgettext("US state", "Wyoming"),
-    "DC": lazy_pgettext("US state", "District of Columbia"), "PR": lazy_pgettext("US state", "Puerto Rico"),
+    "DC": lazy_pgettext("US state", "Washington, D.C."), "PR": lazy_pgettext("US state", "Puerto Rico"),
     "GU": lazy_pgettext("US state", "Guam"), "VI": lazy_pgettext("US state", "U.S. Virgin Islands"),
     "AS": lazy_pgettext("US state", "American Samoa"), "MP": lazy_pgettext("US state", "Northern Mariana Islands"),
 }
@@ -78,6 +93,13 @@ def target_title(target, language, default_language):
             return title.get(language) or title.get(default_language) or ""
         return title or ""
     return str(TITLES[(target.role, "F" if target.gender == "F" else "M")])
+
+
+def the_target(target, name, title):
+    """The target as a script names it mid-sentence: "el senador Alex Padilla", "Senator Alex Padilla"."""
+    if target.role == "fixed":
+        return f"{title} {name}".strip()
+    return str(THE_TARGET[(target.role, "F" if target.gender == "F" else "M")]) % {"name": name}
 
 
 def target_place(target):

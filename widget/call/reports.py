@@ -1,5 +1,10 @@
 """The one place a call is written: the report stored once per office per visit, and counted."""
 
+import hashlib
+import hmac
+
+from flask import current_app
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import update
 
 from widget.extensions import db
@@ -8,24 +13,42 @@ from widget.storage.models import CallReport
 from widget.storage.models import Campaign
 from widget.storage.models import utcnow
 
-OUTCOMES = ("talked_to_staff", "left_voicemail", "line_busy", "no_answer")
+#: How a call can go, as stored and as the supporter chooses it. All count as calls made: the
+#: supporter dialled, and offices count voicemails too.
+OUTCOMES = {
+    "talked_to_staff": _l("I talked to someone"),
+    "left_voicemail": _l("I left a voicemail"),
+    "line_busy": _l("The line was busy"),
+    "no_answer": _l("Nobody answered"),
+}
+
+
+def report_key(visit, target):
+    """A key for one office in one visit that does not link the visit's other reports together.
+
+    Several offices called in one visit would narrow down where the caller lives (the districts a
+    ZIP code spans), so reports are not stored under a shared visit key.
+    """
+    secret = hashlib.sha256(b"megafono.call-report:" + current_app.config["SECRET_KEY"].encode()).digest()
+    return hmac.new(secret, f"{visit.key}:{target}".encode(), hashlib.sha256).hexdigest()
 
 
 def record_call(campaign, visit, outcome, *, language, source):
     """Store how the call to the visit's current office went, and count it, in one transaction.
 
-    Sending the same report again (a reloaded page) changes nothing: the visit and office are a
-    unique key, and the counter moves only when a row was added.
+    Sending the same report again (a reloaded page) changes nothing: the key is unique per office
+    per visit, and the counter moves only when a row was added. The time is kept to the hour,
+    enough for counts over time and too coarse to line one caller's reports up.
     """
     inserted = insert_ignoring_conflict(
         CallReport,
         campaign_id=campaign.id,
-        visit=visit.key,
+        report_key=report_key(visit, visit.current_target),
         target=visit.current_target,
         outcome=outcome,
         language=language,
         source=source,
-        created_at=utcnow(),
+        created_at=utcnow().replace(minute=0, second=0, microsecond=0),
     )
     db.session.execute(
         update(Campaign).where(Campaign.id == campaign.id).values(action_count=Campaign.action_count + int(inserted))

@@ -8,7 +8,7 @@ gives no name or city still reads a natural sentence: "Hello. I'm calling to ask
 
 import re
 
-PLACEHOLDERS = ("name", "city", "state", "target_name", "target_title")
+PLACEHOLDERS = ("name", "city", "state", "target_name", "target_title", "the_target")
 #: What the supporter may leave empty, so must sit inside brackets.
 OPTIONAL = ("name", "city", "state")
 TOKEN = re.compile(r"\{([^{}]*)\}|\[|\]")

@@ -6,10 +6,9 @@ from dataclasses import field
 from widget.call.hours import CONGRESS_HOURS
 from widget.call.hours import OfficeHours
 from widget.call.hours import office_hours
+from widget.call.places import NO_SENATORS
+from widget.call.places import RESIDENT_COMMISSIONER_PLACES
 from widget.phones import e164
-
-#: House members for places that are not states: they speak for their people but do not vote.
-DELEGATE_PLACES = frozenset({"DC", "GU", "VI", "AS", "MP"})
 
 
 @dataclass(frozen=True)
@@ -39,6 +38,9 @@ class Target:
     hours: OfficeHours | None = None
     #: For a fixed target, its title per language, as the campaign file gives it.
     title: dict = field(default_factory=dict)
+    #: The member's term in our data has ended: the office may have someone new.
+    term_ended: bool = False
+    term_end: str | None = None
 
     def name_in(self, language, default_language):
         if isinstance(self.name, dict):
@@ -59,7 +61,9 @@ class Target:
                 if ours != theirs:
                     break
                 shared += 1
-            distance = abs(int(zip_code) - int(office.zip_code)) if office.zip_code.isdigit() else 10**6
+            # Offices give ZIP+4 codes at times: the first five digits are what compare.
+            five = office.zip_code[:5]
+            distance = abs(int(zip_code) - int(five)) if five.isdigit() else 10**6
             return (-shared, distance)
 
         return min(self.local_offices, key=closeness)
@@ -68,12 +72,13 @@ class Target:
 def member_role(member):
     if member["chamber"] == "senate":
         return "senator"
-    if member["state"] == "PR":
+    if member["state"] in RESIDENT_COMMISSIONER_PLACES:
         return "resident_commissioner"
-    return "delegate" if member["state"] in DELEGATE_PLACES else "representative"
+    return "delegate" if member["state"] in NO_SENATORS else "representative"
 
 
-def member_target(bioguide, member):
+def member_target(bioguide, member, today):
+    """A member of Congress as a target; `today` (YYYY-MM-DD) tells whether their term has ended."""
     return Target(
         key=bioguide,
         name=member["name"],
@@ -86,19 +91,25 @@ def member_target(bioguide, member):
         office=member["office"],
         local_offices=tuple(LocalOffice(*office) for office in member["local_offices"]),
         hours=CONGRESS_HOURS,
+        term_ended=member["term_end"] <= today,
+        term_end=member["term_end"],
     )
 
 
 def fixed_targets(settings):
-    """The fixed list a campaign file gives, as targets (keys `fixed-1`, `fixed-2`, ...)."""
+    """The fixed list a campaign file gives, as targets keyed by their number.
+
+    The key is the number itself (`tel:+12024561111`), so reordering the list in the file never
+    credits a report to another office.
+    """
     return [
         Target(
-            key=f"fixed-{number}",
+            key=f"tel:{e164(entry['phone'])}",
             name=entry["name"],
             role="fixed",
             phone=e164(entry["phone"]),
             title=entry.get("title") or {},
             hours=office_hours(entry.get("hours")),
         )
-        for number, entry in enumerate(settings["fixed"], start=1)
+        for entry in settings.get("fixed", [])
     ]

@@ -1,20 +1,14 @@
 """The call widget's flow: the first step, each call, its outcome, and the thank-you."""
 
-from datetime import date
-
-from babel.dates import format_date
-from babel.lists import format_list
 from flask import render_template
 from flask import request
-from flask_babel import get_locale
-from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from wtforms import StringField
 from wtforms import ValidationError
 from wtforms.form import BaseForm
 from wtforms.validators import DataRequired
 
-from widget.call.congress import congress_data
+from widget.call.congress import find_member
 from widget.call.congress import lookup_targets_by_zip
 from widget.call.congress import normalize_zip
 from widget.call.names import describe_hours
@@ -22,11 +16,14 @@ from widget.call.names import party_name
 from widget.call.names import state_name
 from widget.call.names import target_place
 from widget.call.names import target_title
+from widget.call.names import the_target
+from widget.call.notes import data_date
+from widget.call.notes import lookup_notes
+from widget.call.notes import term_note
 from widget.call.reports import OUTCOMES
 from widget.call.reports import record_call
 from widget.call.script import fill_script
 from widget.call.targets import fixed_targets
-from widget.call.targets import member_target
 from widget.call.visit import CallVisit
 from widget.call.visit import VisitError
 from widget.call.visit import read_visit
@@ -36,11 +33,9 @@ from widget.embedding.page import widget_context
 from widget.extensions import db
 from widget.forms import HONEYPOT_FIELD
 from widget.forms import TRY_AGAIN
-from widget.forms import checked_form_token
 from widget.forms import clean_text
-from widget.forms import posted_by_a_bot
+from widget.forms import screen_submission
 from widget.forms import supporter_field
-from widget.i18n import format_locale
 from widget.phones import readable
 from widget.security.form_token import issue_form_token
 from widget.security.form_token import spend_form_token
@@ -50,6 +45,10 @@ from widget.sharing.panel import share_panel
 SWITCHBOARD = "+12022243121"
 
 NO_OUTCOME = _l("Please choose how the call went.")
+VISIT_EXPIRED = _l("This list of calls is more than a few hours old. Check your details and press the button "
+                   "again for a fresh one.")
+START_AGAIN = _l("Something went wrong with your list of calls. Please start again.")
+NO_CALLS = _l("You skipped every call. Whenever you are ready, you can start again.")
 
 
 def us_zip_code(form, field):
@@ -64,7 +63,11 @@ def looks_up_congress(campaign):
     return "lookup" in campaign.settings["targets"]
 
 
-def start_form(campaign, formdata=None):
+def chambers(campaign):
+    return campaign.settings["targets"].get("chambers", ("house", "senate"))
+
+
+def start_form(campaign, formdata=None, data=None):
     """ZIP code (for a Congress lookup), then an optional first name and city for the script."""
     fields = []
     if looks_up_congress(campaign):
@@ -77,7 +80,7 @@ def start_form(campaign, formdata=None):
     fields += [("given_name", supporter_field("given_name", required=False)),
                ("city", supporter_field("city", required=False))]
     form = BaseForm(fields)
-    form.process(formdata)
+    form.process(formdata, data=data or {})
     return form
 
 
@@ -108,40 +111,38 @@ def show_thanks(campaign, partner):
 def start_calling(context):
     campaign = context["campaign"]
     form = start_form(campaign, request.form)
-    if posted_by_a_bot():
+    screening = screen_submission(campaign, form)
+    if screening.bot:
         return redirect_to_thanks(context)
-    fields_are_valid = form.validate()
-    token, notice = checked_form_token(campaign)
-    if notice is TRY_AGAIN:
-        return render_start(context, form, notice=notice, status=400)
-    shown_at = token.issued_at_precise
-    if not fields_are_valid:
-        return render_start(context, form, status=422, shown_at=shown_at)
-    if notice:
-        return render_start(context, form, notice=notice, status=400, shown_at=shown_at)
+    if not screening.passed:
+        return render_start(context, form, screening.notice, status=screening.status, shown_at=screening.shown_at)
 
-    zip_code = form["postal_code"].data if "postal_code" in form else None
-    lookup = lookup_targets_by_zip(zip_code, campaign.settings["targets"]["chambers"]) if zip_code else None
-    if lookup is not None and not lookup.targets:
-        return render_start(context, form, lookup=lookup, status=422, shown_at=shown_at)
-    if not spend_form_token(token):
+    lookup = None
+    if looks_up_congress(campaign):
+        lookup = lookup_targets_by_zip(form["postal_code"].data, chambers(campaign))
+        if not lookup.targets:
+            # Unknown ZIP code, or nobody to call in this campaign's chamber: say which, and how else.
+            return render_start(context, form, lookup=lookup, status=422, shown_at=screening.shown_at)
+        targets = lookup.targets
+    else:
+        targets = fixed_targets(campaign.settings["targets"])
+    if not spend_form_token(screening.token):
         db.session.rollback()
         return render_start(context, form, notice=TRY_AGAIN, status=400)
     db.session.commit()
-    targets = lookup.targets if lookup is not None else fixed_targets(campaign.settings["targets"])
-    visit = CallVisit.start([target.key for target in targets], zip_code, form["given_name"].data, form["city"].data)
-    return render_step(context, visit)
+    visit = CallVisit.start([target.key for target in targets], lookup.zip_code if lookup else None,
+                            form["given_name"].data, form["city"].data)
+    return render_step(context, visit, lookup)
 
 
 def continue_calling(context, step):
     campaign = context["campaign"]
     try:
         visit = read_visit(request.form.get("visit"), campaign.slug)
-    except VisitError:
-        return render_start(context, start_form(campaign), notice=TRY_AGAIN, status=400)
-    if visit.finished:
-        return redirect_to_thanks(context)
-    if step == "report":
+    except VisitError as error:
+        return start_over(context, error)
+    target = resolve_target(campaign, visit.current_target) if not visit.finished else None
+    if step == "report" and target is not None:
         outcome = request.form.get("outcome")
         if outcome == "skip":
             visit = visit.moved_on(called=False)
@@ -150,9 +151,23 @@ def continue_calling(context, step):
             visit = visit.moved_on(called=True)
         else:
             return render_step(context, visit, error=NO_OUTCOME, status=422)
+    # Offices that left the list since the visit began (the data or the campaign changed) are passed over.
+    while not visit.finished and resolve_target(campaign, visit.current_target) is None:
+        visit = visit.moved_on(called=False)
     if visit.finished:
+        if visit.calls == 0:
+            return render_start(context, start_form(campaign, data=visit.details()), notice=NO_CALLS)
         return redirect_to_thanks(context)
     return render_step(context, visit)
+
+
+def start_over(context, error):
+    """A visit that cannot go on: refill what we still know, and say why."""
+    campaign = context["campaign"]
+    if error.visit is not None:
+        return render_start(context, start_form(campaign, data=error.visit.details()), notice=VISIT_EXPIRED,
+                            status=400)
+    return render_start(context, start_form(campaign), notice=START_AGAIN, status=400)
 
 
 def render_start(context, form, notice=None, lookup=None, status=200, shown_at=None):
@@ -165,6 +180,7 @@ def render_start(context, form, notice=None, lookup=None, status=200, shown_at=N
         honeypot_field=HONEYPOT_FIELD,
         notice=notice,
         lookup=lookup,
+        notes=lookup_notes(lookup) if lookup is not None and lookup.found else [],
         first_invalid=first_invalid or ("postal_code" if lookup is not None else None),
         data_date=data_date() if looks_up_congress(campaign) else None,
         switchboard=SWITCHBOARD,
@@ -174,15 +190,17 @@ def render_start(context, form, notice=None, lookup=None, status=200, shown_at=N
     return page, status
 
 
-def render_step(context, visit, error=None, status=200):
+def render_step(context, visit, lookup=None, error=None, status=200):
+    """One office to call. The notes about the ZIP code come with the first one only."""
     campaign, language = context["campaign"], context["language"]
     target = resolve_target(campaign, visit.current_target)
-    lookup = lookup_targets_by_zip(visit.zip_code, campaign.settings["targets"]["chambers"]) if visit.zip_code else None
+    if lookup is None and visit.position == 0 and visit.zip_code:
+        lookup = lookup_targets_by_zip(visit.zip_code, chambers(campaign))
     name = target.name_in(language, campaign.default_language)
     title = target_title(target, language, campaign.default_language)
     script = fill_script(context["text"]["call_script"], {
         "name": visit.name, "city": visit.city, "state": state_name(target.state),
-        "target_name": name, "target_title": title,
+        "target_name": name, "target_title": title, "the_target": the_target(target, name, title),
     })
     page = render_template(
         "call/step.html",
@@ -199,8 +217,9 @@ def render_step(context, visit, error=None, status=200):
         script=script,
         lookup=lookup if visit.position == 0 else None,
         notes=lookup_notes(lookup) if lookup is not None and visit.position == 0 else [],
+        term_note=term_note(target),
         error=error,
-        outcomes=OUTCOME_LABELS,
+        outcomes=OUTCOMES,
         switchboard=SWITCHBOARD,
         readable=readable,
         **context,
@@ -208,53 +227,8 @@ def render_step(context, visit, error=None, status=200):
     return page, status
 
 
-def lookup_notes(lookup):
-    """What the supporter should know about their ZIP code's seats, one sentence each."""
-    notes, listed_on = [], data_date()
-    if lookup.spans_states:
-        states = format_list([state_name(state) for state in lookup.states], locale=get_locale())
-        notes.append(_(
-            "ZIP code %(zip)s crosses a state line, so we list the members for %(states)s. "
-            "Call the ones for the state where you live.", zip=lookup.zip_code, states=states))
-    elif lookup.spans_districts:
-        notes.append(_(
-            "ZIP code %(zip)s is split between %(count)s congressional districts, so we list the "
-            "representative for each. If you know your district, you can skip the others.",
-            zip=lookup.zip_code, count=len(lookup.seats)))
-    for seat in lookup.vacant_seats:
-        state, number = seat.split("-")
-        place = _("%(state)s, district %(number)s", state=state_name(state), number=number) if number != "0" \
-            else state_name(state)
-        notes.append(_(
-            "There is no representative to call for %(seat)s: the seat is empty, or changed after our "
-            "list of %(date)s.", seat=place, date=listed_on))
-    for state in lookup.short_of_senators:
-        notes.append(_(
-            "A Senate seat for %(state)s may have changed after our list of %(date)s, so we leave it out.",
-            state=state_name(state), date=listed_on))
-    for place in lookup.places_without_senators:
-        notes.append(_(
-            "%(place)s has no senators. Its member of the House speaks for it but cannot vote on the "
-            "final passage of bills.", place=state_name(place)))
-    return notes
-
-
 def resolve_target(campaign, key):
-    """A target from its key: a member of Congress, or one of the campaign's fixed numbers."""
-    if key.startswith("fixed-"):
-        return next(target for target in fixed_targets(campaign.settings["targets"]) if target.key == key)
-    return member_target(key, congress_data().members[key])
-
-
-def data_date():
-    """The date of the members list, as the widget shows it ("15 June 2026")."""
-    snapshot = congress_data().snapshot.get("legislators")
-    return format_date(date.fromisoformat(snapshot), format="long", locale=format_locale()) if snapshot else None
-
-
-OUTCOME_LABELS = {
-    "talked_to_staff": _l("I talked to someone"),
-    "left_voicemail": _l("I left a voicemail"),
-    "line_busy": _l("The line was busy"),
-    "no_answer": _l("Nobody answered"),
-}
+    """A target from its key: a member of Congress, or one of the campaign's fixed numbers; None if gone."""
+    if key.startswith("tel:"):
+        return next((target for target in fixed_targets(campaign.settings["targets"]) if target.key == key), None)
+    return find_member(key)

@@ -20,7 +20,14 @@ SALT = "megafono.call-visit.v1"
 
 
 class VisitError(Exception):
-    """The visit token is missing, forged, for another campaign, or too old."""
+    """The visit token is missing, forged, for another campaign, or too old.
+
+    For a token that is only too old, `visit` holds what it carried, to fill the form in again.
+    """
+
+    def __init__(self, reason, visit=None):
+        super().__init__(reason)
+        self.visit = visit
 
 
 @dataclass(frozen=True)
@@ -49,6 +56,10 @@ class CallVisit:
         """The visit after this office: called (and reported) or skipped."""
         return replace(self, position=self.position + 1, calls=self.calls + int(called))
 
+    def details(self):
+        """What the supporter typed, to fill the first form in again."""
+        return {"postal_code": self.zip_code or "", "given_name": self.name, "city": self.city}
+
 
 def _serializer():
     return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=SALT)
@@ -62,18 +73,29 @@ def read_visit(token, campaign_slug):
     """The visit a posted token carries; VisitError unless it is ours, current, and well formed."""
     if not token or len(token) > 4000:
         raise VisitError("missing")
+    serializer = _serializer()
     try:
-        payload = _serializer().loads(token, max_age=current_app.config["FORM_TOKEN_MAX_AGE"])
+        payload = serializer.loads(token, max_age=current_app.config["FORM_TOKEN_MAX_AGE"])
     except SignatureExpired as error:
-        raise VisitError("expired") from error
+        # The signature is good, only old: what it carries can fill the form in again.
+        raise VisitError("expired", visit_from(serializer.loads(token), campaign_slug)) from error
     except BadSignature as error:
         raise VisitError("invalid") from error
-    if not isinstance(payload, dict) or payload.pop("c", None) != campaign_slug:
-        raise VisitError("other campaign")
-    try:
-        visit = CallVisit(**{**payload, "targets": tuple(payload["targets"])})
-    except (TypeError, KeyError) as error:
-        raise VisitError("invalid") from error
-    if not visit.targets or not 0 <= visit.position <= len(visit.targets):
+    visit = visit_from(payload, campaign_slug)
+    if visit is None:
         raise VisitError("invalid")
+    return visit
+
+
+def visit_from(payload, campaign_slug):
+    """The visit a token's payload describes, or None if it is not a well-formed visit of this campaign."""
+    if not isinstance(payload, dict) or payload.get("c") != campaign_slug:
+        return None
+    fields = {key: value for key, value in payload.items() if key != "c"}
+    try:
+        visit = CallVisit(**{**fields, "targets": tuple(fields["targets"])})
+    except (TypeError, KeyError):
+        return None
+    if not visit.targets or not 0 <= visit.position <= len(visit.targets):
+        return None
     return visit

@@ -8,8 +8,7 @@ from widget.embedding.page import redirect_to_thanks
 from widget.embedding.page import widget_context
 from widget.forms import HONEYPOT_FIELD
 from widget.forms import TRY_AGAIN
-from widget.forms import checked_form_token
-from widget.forms import posted_by_a_bot
+from widget.forms import screen_submission
 from widget.petition.forms import petition_form
 from widget.petition.promise import privacy_promise
 from widget.petition.signatures import Outcome
@@ -34,17 +33,12 @@ def submit_petition(campaign, partner):
     if not campaign.is_live:
         return render_template("widget/closed.html", **context), 409
     form = petition_form(campaign, context["text"], opt_in_label(campaign, context["vouched_partner"]), request.form)
-    if posted_by_a_bot():
-        return redirect_to_thanks(context)
-    fields_are_valid = form.validate()
-    token, notice = checked_form_token(campaign)
-    if notice is TRY_AGAIN:
-        return render_petition_form(context, form, notice=notice, status=400)
-    shown_at = token.issued_at_precise
-    if not fields_are_valid:
-        return render_petition_form(context, form, status=422, shown_at=shown_at)
-    if notice:
-        return render_petition_form(context, form, notice=notice, status=400, shown_at=shown_at)
+    screening = screen_submission(campaign, form)
+    if screening.bot:
+        return redirect_to_thanks(context)  # a bot gets what a person would; nothing is stored
+    if not screening.passed:
+        return render_petition_form(context, form, screening.notice, screening.status, screening.shown_at)
+    token = screening.token
 
     outcome = record_signature(
         campaign,

@@ -118,21 +118,22 @@ class CallReport(db.Model):
     __tablename__ = "call_reports"
     __table_args__ = (
         # One report per office per visit: a report sent twice (a reloaded page) counts once.
-        UniqueConstraint("campaign_id", "visit", "target"),
+        UniqueConstraint("campaign_id", "report_key"),
         Index("ix_call_reports_campaign_id_source", "campaign_id", "source"),
         Index("ix_call_reports_campaign_id_created_at", "campaign_id", "created_at"),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id", ondelete="CASCADE"))
-    #: A random key for one supporter's visit (from the signed call state), nothing more.
-    visit: Mapped[str] = mapped_column(String(32))
-    #: The office called: a member's Bioguide ID, or `fixed-1`, `fixed-2`, ...
+    #: Unique per office per visit, and unlinkable to the visit's other reports (see reports.py).
+    report_key: Mapped[str] = mapped_column(String(64))
+    #: The office called: a member's Bioguide ID, or a fixed number (`tel:+12024561111`).
     target: Mapped[str] = mapped_column(String(40))
     #: talked_to_staff, left_voicemail, line_busy or no_answer.
     outcome: Mapped[str] = mapped_column(String(20))
     language: Mapped[str] = mapped_column(String(16))
     source: Mapped[str | None] = mapped_column(String(64))
+    #: To the hour only.
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 

@@ -21,7 +21,7 @@ def upgrade():
         "call_reports",
         sa.Column("id", BigId, nullable=False),
         sa.Column("campaign_id", sa.Integer(), nullable=False),
-        sa.Column("visit", sa.String(length=32), nullable=False),
+        sa.Column("report_key", sa.String(length=64), nullable=False),
         sa.Column("target", sa.String(length=40), nullable=False),
         sa.Column("outcome", sa.String(length=20), nullable=False),
         sa.Column("language", sa.String(length=16), nullable=False),
@@ -32,7 +32,7 @@ def upgrade():
             name=op.f("fk_call_reports_campaign_id_campaigns"), ondelete="CASCADE",
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_call_reports")),
-        sa.UniqueConstraint("campaign_id", "visit", "target", name=op.f("uq_call_reports_campaign_id_visit_target")),
+        sa.UniqueConstraint("campaign_id", "report_key", name=op.f("uq_call_reports_campaign_id_report_key")),
     )
     op.create_index("ix_call_reports_campaign_id_source", "call_reports", ["campaign_id", "source"])
     op.create_index("ix_call_reports_campaign_id_created_at", "call_reports", ["campaign_id", "created_at"])
