@@ -29,7 +29,7 @@ serve: $(VENV)/.installed-run
 
 ## test: install, make sure PostgreSQL and Chromium are there, run the whole suite (SQLite and PostgreSQL)
 test: $(VENV)/.installed-test test-prerequisites
-	$(BIN)/ruff check widget tests wsgi.py gunicorn.conf.py
+	$(BIN)/ruff check widget tests bench wsgi.py gunicorn.conf.py
 	$(BIN)/pytest
 
 test-prerequisites:
@@ -38,6 +38,8 @@ test-prerequisites:
 ## bench: the project's own benchmarks (results go in docs/performance.md)
 bench: $(VENV)/.installed-test
 	$(BIN)/python bench/zip_lookup.py
+	$(BIN)/python bench/graphics_render.py
+	$(BIN)/python bench/http_bench.py
 
 ## translations: collect new strings and merge them into every catalog
 translations: $(VENV)/.installed-run
@@ -45,7 +47,7 @@ translations: $(VENV)/.installed-run
 	MEGAFONO_ENV=development $(BIN)/flask --app widget translate update
 
 lint: $(VENV)/.installed-test
-	$(BIN)/ruff check widget tests wsgi.py gunicorn.conf.py
+	$(BIN)/ruff check widget tests bench wsgi.py gunicorn.conf.py
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache artifacts

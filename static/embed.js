@@ -111,11 +111,20 @@
   // itself, with no waiting, so the file has to be ready before it.
   var cardFile = null;
 
+  // A frame must be allowed to share (allow="web-share"); older snippets did not ask for it.
+  function framePermits(feature) {
+    var policy = document.permissionsPolicy || document.featurePolicy;
+    return !policy || !policy.allowsFeature || policy.allowsFeature(feature);
+  }
+
   function prepareSharing(root) {
     var share = root.querySelector("[data-share]");
-    if (share && navigator.canShare && window.File) {
+    if (share && navigator.canShare && window.File && framePermits("web-share")) {
       fetch(share.getAttribute("data-file"), { credentials: "omit" })
-        .then(function (response) { return response.blob(); })
+        .then(function (response) {
+          if (!response.ok) throw new Error("card " + response.status);
+          return response.blob();
+        })
         .then(function (blob) {
           var file = new File([blob], share.getAttribute("data-file-name"), { type: "image/png" });
           if (!navigator.canShare({ files: [file] })) return;
@@ -128,6 +137,12 @@
     if (copy && navigator.clipboard) copy.hidden = false;
   }
 
+  // Emptied first, so a screen reader announces the message again on a second press.
+  function announce(status, message) {
+    status.textContent = "";
+    setTimeout(function () { status.textContent = message; }, 50);
+  }
+
   document.addEventListener("click", function (event) {
     var share = event.target.closest("[data-share]");
     if (share && cardFile) {
@@ -137,9 +152,10 @@
     var copy = event.target.closest("[data-copy]");
     if (copy) {
       var status = copy.closest(".share").querySelector(".share__status");
-      navigator.clipboard.writeText(copy.getAttribute("data-copy")).then(function () {
-        status.textContent = status.getAttribute("data-copied");
-      });
+      navigator.clipboard.writeText(copy.getAttribute("data-copy")).then(
+        function () { announce(status, status.getAttribute("data-copied")); },
+        function () { announce(status, status.getAttribute("data-copy-failed")); }
+      );
     }
   });
 

@@ -257,3 +257,18 @@ def test_campaign_text_with_markup_is_escaped_in_the_widget(app, client, tmp_pat
     body = client.get("/embed/demo-petition?lang=es").get_data(as_text=True)
     assert "&lt;b&gt;Bold&lt;/b&gt; &amp; &lt;script&gt;x()&lt;/script&gt;" in body
     assert "<script>x()" not in body
+
+
+def test_a_card_holds_at_most_eight_rights(tmp_path):
+    own = {"es": {"heading": "Grabe lo que pasa."}, "en": {"heading": "Record what happens."}}
+    card = demo()["know_your_rights"]
+    two = write(tmp_path, "two.yaml", demo(know_your_rights={**card, "rights": [own] * 2}))
+    assert read_campaign_file(two)
+    three = write(tmp_path, "three.yaml", demo(know_your_rights={**card, "rights": [own] * 3}))
+    [(field, message)] = problems_for(three)
+    assert field == "know_your_rights.rights" and "a card holds 8 rights" in message
+    replaced = write(tmp_path, "replaced.yaml",
+                     demo(know_your_rights={**card, "rights": [own] * 8, "replace_default_rights": True}))
+    assert read_campaign_file(replaced)
+    long_label = write(tmp_path, "label.yaml", demo(know_your_rights={**card, "hotline_label": "x" * 61}))
+    assert problems_for(long_label)[0][0].startswith("know_your_rights.hotline_label")

@@ -4,12 +4,22 @@ import io
 import re
 import shutil
 import subprocess
+from pathlib import Path
 
 import pytest
+import yaml
 from bs4 import BeautifulSoup
 from PIL import Image
+from werkzeug.test import Client
+from werkzeug.wrappers import Response
 
+from tests.conftest import DEMO_CAMPAIGNS
+from tests.conftest import close_database
+from tests.conftest import make_app
 from tests.conftest import sign
+from widget.campaigns.loader import campaign_files
+from widget.campaigns.loader import load_campaign_files
+from widget.campaigns.schema import CARD_RIGHTS
 from widget.embedding import partners
 from widget.extensions import db
 from widget.graphics import render
@@ -21,10 +31,12 @@ from widget.graphics.cards import card_content
 from widget.graphics.render import FORMATS
 from widget.graphics.render import LAYOUTS
 from widget.graphics.render import drawable
+from widget.graphics.render import height_of
 from widget.graphics.render import palette
 from widget.graphics.render import render_card
 from widget.storage.models import Campaign
 
+CARD_RIGHTS_HEADING = 120  # the longest heading a campaign file allows
 SIZES = {"og": (1200, 630), "square": (1080, 1080), "story": (1080, 1920)}
 
 
@@ -74,6 +86,7 @@ def test_each_format_has_its_size_and_keeps_its_margins(sqlite_app, card_format,
     assert only_background(picture, (0, 0, width, 30))  # nothing touches the edges
     assert only_background(picture, (width - 30, 0, width, height))
     assert only_background(picture, (0, 0, 30, height))
+    assert only_background(picture, (0, height - 24, width, height))
     if card_format == "story":
         # Apps cover the top 250 and bottom 200 pixels of a story with their own buttons.
         assert only_background(picture, (0, 0, width, 250))
@@ -81,15 +94,29 @@ def test_each_format_has_its_size_and_keeps_its_margins(sqlite_app, card_format,
 
 
 @pytest.mark.parametrize(("language", "words"), [
-    ("es", ["conozca sus derechos", "guardar silencio", "puerta cerrada", "firme nada", "asesoría legal"]),
-    ("en", ["know your rights", "remain silent", "door closed", "sign anything", "legal advice"]),
+    ("es", ["conozca sus derechos", "guardar silencio", "abra la puerta", "firme nada", "asesoría legal"]),
+    ("en", ["know your rights", "remain silent", "open the door", "sign anything", "legal advice"]),
 ])
 def test_the_card_says_its_rights_in_its_language(sqlite_app, language, words):
     text = ocr(render_card(content(sqlite_app, language), "square"), language)
     for expected in words:
         assert expected in text, (expected, text)
-    other = {"es": "remain silent", "en": "guardar silencio"}[language]
+    other = {"es": "know your rights", "en": "conozca sus derechos"}[language]
     assert other not in text
+
+
+def scan_qr_code(png):
+    if not shutil.which("zbarimg"):
+        pytest.fail("zbarimg is not installed: run scripts/test-prerequisites.sh")
+    result = subprocess.run(["zbarimg", "--quiet", "--raw", "-"], input=png, capture_output=True, check=True)
+    return result.stdout.decode().strip()
+
+
+@pytest.mark.parametrize("card_format", FORMATS)
+def test_the_qr_code_scans_to_the_action_with_the_sharers_source(sqlite_app, card_format):
+    address = "https://acciones.comite-de-solidaridad.example.org/c/" + "-".join(["campana"] * 11) + \
+        "?lang=es&source=red-solidaria-del-valle"
+    assert scan_qr_code(render_card(content(sqlite_app, "es", qr_url=address), card_format)) == address
 
 
 def test_spanish_letters_and_signs_are_drawn_not_boxed(sqlite_app):
@@ -117,6 +144,53 @@ def test_the_longest_text_in_either_language_always_fits(sqlite_app):
             assert only_background(picture, (width - 30, 0, width, height))
 
 
+def test_the_most_a_campaign_file_allows_keeps_every_heading_and_the_help_line(sqlite_app):
+    """Eight rights with the longest headings and explanations, and the longest help-line label."""
+    heading = ("Usted puede pedir hablar con su consulado y con un abogado antes de responder "
+               "cualquier pregunta de los agentes")[:CARD_RIGHTS_HEADING]
+    text = " ".join(["Explicación larga de lo que puede hacer y decir en ese momento."] * 7)[:400]
+    rights = tuple(Right(f"{number}. {heading}"[:CARD_RIGHTS_HEADING], text) for number in range(CARD_RIGHTS))
+    hotline = "Línea de ayuda del Comité de Solidaridad con los Migrantes de"[:60] + ": (202)\u00a0555-0100"
+    card = content(sqlite_app, "es", rights=rights, hotline=hotline)
+    for card_format in ("square", "story"):
+        layout = LAYOUTS[card_format]
+        blocks = render.fit_text(card, layout)
+        assert [block.badge for block in blocks if block.badge] == [str(n) for n in range(1, CARD_RIGHTS + 1)]
+        assert height_of(blocks) <= layout.text.height
+        footer = render.fit_footer(card, layout)
+        assert "(202)\u00a0555-0100" in " ".join(footer[0].lines) and len(footer) == 2
+        assert height_of(footer) <= layout.footer.height
+        assert render.fit_link(card, layout)
+
+
+def test_a_card_too_full_for_every_right_says_some_were_left_out(sqlite_app):
+    long_heading = " ".join(["Derecho con un título muy largo"] * 4)
+    card = content(sqlite_app, "es", rights=tuple(Right(f"{long_heading} {n}", "") for n in range(CARD_RIGHTS)))
+    blocks = render.fit_text(card, LAYOUTS["og"])
+    badges = [block.badge for block in blocks if block.badge]
+    assert 0 < len(badges) < CARD_RIGHTS
+    assert blocks[-1].lines == ["…"]
+
+
+def test_a_right_the_font_cannot_draw_is_skipped_not_numbered_blank(sqlite_app):
+    card = content(sqlite_app, "es", rights=(Right("🙂🔥", "✊🏽"), Right("No abra la puerta.", "")))
+    blocks = render.fit_text(card, LAYOUTS["square"])
+    assert [(block.badge, block.lines) for block in blocks if block.badge] == [("1", ["No abra la puerta."])]
+
+
+def test_a_long_address_breaks_only_where_addresses_may(sqlite_app):
+    longest_slug = "-".join(["campana"] * 10)[:80].strip("-")
+    longest_source = "-".join(["red-del-valle"] * 5)[:64]
+    link = f"acciones.comite-de-solidaridad.example.org/c/{longest_slug}?source={longest_source}"
+    card = content(sqlite_app, "es", link=link)
+    for card_format in FORMATS:
+        layout = LAYOUTS[card_format]
+        [block] = render.fit_link(card, layout)
+        assert "".join(block.lines) == link
+        assert all(following.startswith(("/", ".", "-", "?", "="))
+                   for following in block.lines[1:])
+
+
 @pytest.mark.parametrize("hostile", [
     "🙂🔥✊🏽 Derechos", "حقوقك كمهاجر", "זכויות", "\u202eevil\u202c", "a\u0000b\u0007c", "" , "   ",
     "<script>alert(1)</script>", "{{ 7*7 }}", "x" * 5000,
@@ -124,7 +198,14 @@ def test_the_longest_text_in_either_language_always_fits(sqlite_app):
 def test_hostile_campaign_text_renders_without_error(sqlite_app, hostile):
     card = content(sqlite_app, "es", title=hostile, rights=(Right(hostile, hostile),), hotline=hostile)
     for card_format in FORMATS:
-        assert image(render_card(card, card_format)).size == SIZES[card_format]
+        layout = LAYOUTS[card_format]
+        assert height_of(render.fit_text(card, layout)) <= layout.text.height
+        assert height_of(render.fit_footer(card, layout)) <= layout.footer.height
+        picture = image(render_card(card, card_format))
+        width, height = SIZES[card_format]
+        assert picture.size == (width, height)
+        assert only_background(picture, (0, 0, 30, height)) and only_background(picture, (width - 30, 0, width, height))
+        assert only_background(picture, (0, height - 24, width, height))
 
 
 def test_what_the_font_cannot_draw_is_left_out():
@@ -190,7 +271,7 @@ def test_a_graphic_is_drawn_once_and_then_served_from_disk(app, client, monkeypa
     for _ in range(3):
         assert client.get("/graphics/demo-petition/es/og.png").status_code == 200
     assert drawn == ["og"]
-    assert len(list(tmp_path.glob("*.png"))) == 1
+    assert len(list(tmp_path.rglob("*.png"))) == 1
 
 
 def test_a_versioned_address_is_cached_for_a_year_and_answers_304(client):
@@ -204,6 +285,56 @@ def test_a_versioned_address_is_cached_for_a_year_and_answers_304(client):
     assert client.get(address, headers={"If-None-Match": etag}).status_code == 304
     unversioned = client.get("/graphics/demo-petition/es/og.png")
     assert unversioned.headers["Cache-Control"] == "public, max-age=300"
+
+
+def test_a_drawn_card_is_answered_before_flask_with_the_same_headers(app, client, monkeypatch):
+    address = graphic_address(client)
+    reached_flask = []
+    dispatch = app.full_dispatch_request
+    monkeypatch.setattr(app, "full_dispatch_request", lambda: reached_flask.append(True) or dispatch())
+    drawn = client.get(address)
+    assert reached_flask == [True]  # the view drew it
+    again = client.get(address)
+    assert reached_flask == [True]  # answered by widget.graphics.fast
+    assert again.data == drawn.data
+    assert headers_of(again) == headers_of(drawn)
+    # 304 and HEAD too: the same as Flask's own answers (asked directly, past the middleware).
+    flask_only = Client(app.wsgi_app.wsgi_app, Response)
+    etag = {"If-None-Match": drawn.headers["ETag"]}
+    assert client.get(address, headers=etag).status_code == flask_only.get(address, headers=etag).status_code == 304
+    assert headers_of(client.get(address, headers=etag)) == headers_of(flask_only.get(address, headers=etag))
+    head = client.head(address)
+    assert head.status_code == 200 and head.data == b""
+    assert headers_of(head) == headers_of(flask_only.head(address))
+    # Anything else goes on to the view: an unversioned address, another method, a malformed path.
+    reached_flask.clear()
+    for response in (client.get(address.split("?")[0]), client.post(address),
+                     client.get(address.replace("/es/", "/xx/")), client.get(address.replace(".png", ".png%0A"))):
+        assert response.status_code in (200, 404, 405)
+    assert reached_flask == [True] * 4
+
+
+def headers_of(response):
+    # flask-compress marks every response it sees with Vary, even a PNG it would never compress.
+    return {name: value for name, value in response.headers if name not in ("Date", "Vary")}
+
+
+def test_behind_a_proxy_a_drawn_card_carries_hsts_when_the_supporter_used_https(sqlite_template, tmp_path):
+    path = tmp_path / "megafono.sqlite3"
+    shutil.copyfile(sqlite_template, path)
+    app = make_app(f"sqlite:///{path}", PROXY_HOPS=1, GRAPHICS_DIR=str(tmp_path / "graphics"))
+    with app.app_context():
+        load_campaign_files(campaign_files(DEMO_CAMPAIGNS))
+    client = app.test_client()
+    https = {"X-Forwarded-Proto": "https"}
+    page = BeautifulSoup(client.get("/c/demo-petition?lang=es", headers=https).get_data(as_text=True), "html.parser")
+    address = page.find("meta", property="og:image")["content"]
+    assert address.startswith("https://localhost/graphics/")
+    for response in (client.get(address, headers=https), client.get(address, headers=https)):  # view, then fast
+        assert response.status_code == 200
+        assert response.headers["Strict-Transport-Security"] == "max-age=31536000; includeSubDomains"
+    assert "Strict-Transport-Security" not in client.get(address.replace("https:", "http:")).headers
+    close_database(app)
 
 
 def test_an_old_address_leads_to_the_current_card(app, client):
@@ -229,20 +360,84 @@ def test_only_a_registered_partners_code_goes_on_the_qr_code(app, client, tmp_pa
     anybody = client.get("/graphics/demo-petition/es/og.png?source=anybody")
     partner = client.get("/graphics/demo-petition/es/og.png?source=red-sv")
     assert plain.headers["ETag"] == anybody.headers["ETag"] != partner.headers["ETag"]
-    assert len(list(tmp_path.glob("*.png"))) == 2  # codes that are not partners draw nothing new
+    assert len(list(tmp_path.rglob("*.png"))) == 2  # codes that are not partners draw nothing new
     with app.test_request_context():
-        assert card_content(campaign(app), "es", "red-sv").qr_url.endswith("?lang=es&source=red-sv")
+        card = card_content(campaign(app), "es", "red-sv")
+    assert card.qr_url.endswith("/c/demo-petition?lang=es&source=red-sv")
+    assert card.link == "localhost/c/demo-petition?source=red-sv"  # the short link credits them too
 
 
-@pytest.mark.parametrize("address", [
-    "/graphics/demo-petition/fr/og.png", "/graphics/demo-petition/es/huge.png", "/graphics/nope/es/og.png",
-    "/graphics/demo-petition/es/og.png?v=../../etc", "/graphics/demo-petition/es/og.png?v=" + "f" * 500,
-    "/graphics/..%2F..%2Fetc/es/og.png",
+@pytest.mark.parametrize(("address", "status"), [
+    ("/graphics/demo-petition/fr/og.png", 404),  # a language the campaign does not speak
+    ("/graphics/demo-petition/es/huge.png", 404),
+    ("/graphics/nope/es/og.png", 404),
+    ("/graphics/draft-campaign/es/og.png", 404),
+    ("/graphics/..%2F..%2Fetc/es/og.png", 404),
+    ("/graphics/demo-petition/..%2F..%2Fetc/og.png", 404),
+    ("/graphics/demo-petition/es/og.png?v=../../etc", 302),  # leads to the current card
+    ("/graphics/demo-petition/es/og.png?v=" + "f" * 500, 302),  # an unknown one leads to the current card
+    ("/graphics/demo-petition/es/og.png?v=0123456789abcdef", 302),
+    ("/graphics/demo-petition/es/og.png?source=../../x", 200),
 ])
-def test_strange_graphic_addresses_are_refused_or_ignored(client, address):
+def test_strange_graphic_addresses_are_refused_or_ignored(client, address, status):
     response = client.get(address)
-    assert response.status_code in (200, 302, 404)
+    assert response.status_code == status
     assert response.status_code != 200 or response.mimetype == "image/png"
+
+
+def test_a_campaign_taken_back_to_draft_loses_its_drawn_cards(app, client, tmp_path):
+    address = graphic_address(client)
+    assert client.get(address).status_code == 200
+    folder = Path(app.config["GRAPHICS_DIR"]) / "demo-petition"
+    assert any(folder.rglob("*.png"))
+    draft = yaml.safe_load((DEMO_CAMPAIGNS / "demo-petition.yaml").read_text()) | {"status": "draft"}
+    (tmp_path / "draft.yaml").write_text(yaml.safe_dump(draft, allow_unicode=True))
+    with app.app_context():
+        load_campaign_files([tmp_path / "draft.yaml"])
+    assert not folder.exists()
+    assert client.get(address).status_code == 404
+
+
+def test_a_failed_drawing_leaves_nothing_half_written(app, client, monkeypatch, tmp_path):
+    app.config["GRAPHICS_DIR"] = str(tmp_path)
+
+    def disk_full(source, destination):
+        assert Path(source).exists() and source.endswith(".part")  # written, not yet in place
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(store.os, "replace", disk_full)
+    with pytest.raises(OSError):
+        client.get("/graphics/demo-petition/es/og.png")
+    assert not any(tmp_path.rglob("*.png")) and not any(tmp_path.rglob("*.part"))
+
+
+def test_a_corrected_campaign_never_serves_an_old_card_again(app, client, tmp_path):
+    """Even a card nobody asked for since the correction: its old address leads to the new one."""
+    story = story_address(client, "en")
+    assert client.get(story).status_code == 200
+    corrected = yaml.safe_load((DEMO_CAMPAIGNS / "demo-petition.yaml").read_text())
+    corrected["know_your_rights"]["hotline"] = "+1 202 555 0199"
+    (tmp_path / "corrected.yaml").write_text(yaml.safe_dump(corrected, allow_unicode=True))
+    with app.app_context():
+        load_campaign_files([tmp_path / "corrected.yaml"])
+    stale = client.get(story)
+    assert stale.status_code == 302 and stale.headers["Location"] == story_address(client, "en") != story
+
+
+def story_address(client, lang):
+    page = BeautifulSoup(client.get(f"/embed/demo-petition/thanks?lang={lang}").get_data(as_text=True), "html.parser")
+    return page.find("a", download=re.compile(r"-story\.png$"))["href"]
+
+
+def test_set_up_clears_cards_of_campaigns_no_longer_public_and_old_files(app, client):
+    graphics = Path(app.config["GRAPHICS_DIR"])
+    assert client.get(graphic_address(client)).status_code == 200
+    (graphics / "demo-petition-es-og-0123456789abcdef.png").write_bytes(b"an older layout")
+    (graphics / "retired-campaign" / "es").mkdir(parents=True)
+    result = app.test_cli_runner().invoke(args=["setup"])
+    assert result.exit_code == 0, result.output
+    assert sorted(entry.name for entry in graphics.iterdir()) == ["demo-petition"]
+    assert any((graphics / "demo-petition").rglob("*.png"))
 
 
 # Where supporters see it
@@ -254,7 +449,9 @@ def test_the_thank_you_offers_the_card_to_download_and_share(client):
                          "html.parser")
     picture = page.find("img", class_="card__image")
     assert re.match(r"/graphics/demo-petition/es/square\.png\?v=[0-9a-f]{16}$", picture["src"])
-    assert picture["alt"].startswith("Conozca sus derechos: 1. Tiene derecho a guardar silencio.")
+    assert picture["alt"] == "La tarjeta como imagen. Lo que dice está escrito más abajo."
+    said = [item.get_text(" ", strip=True) for item in page.select(".card__rights li")]
+    assert len(said) == len(DEFAULT_RIGHTS) and said[0].startswith("Tiene derecho a guardar silencio. No tiene que")
     downloads = [link["href"] for link in page.find_all("a", download=True)]
     assert any("/square.png" in link for link in downloads) and any("/story.png" in link for link in downloads)
     share = page.find("button", attrs={"data-share": True})
@@ -264,7 +461,8 @@ def test_the_thank_you_offers_the_card_to_download_and_share(client):
     assert links["WhatsApp"].startswith("https://wa.me/?text=")
     assert "source%3Dp-7" in links["WhatsApp"] and "lang%3Des" in links["WhatsApp"]
     assert all(link["rel"] == ["noopener", "noreferrer"] for link in page.select(".share__links a"))
-    assert "Leer la tarjeta" in page.get_text()
+    assert "Lo que dice la tarjeta" in page.get_text()
+    assert page.select_one(".card__hotline a")["href"] == "tel:+12025550100"  # one tap to call for help
 
 
 def test_the_action_page_has_open_graph_and_twitter_tags(client):
@@ -286,3 +484,14 @@ def test_the_action_page_has_open_graph_and_twitter_tags(client):
     shares = [link["href"] for link in page.select(".page__links--share a")]
     assert shares and all("source%3Dp-7" in link for link in shares)
     assert not page.find("script", src=re.compile(r"^https?://"))  # nothing from anyone else
+
+
+def test_behind_a_proxy_the_tags_use_the_public_address_not_the_host_header(app, client):
+    """Link previews fetch og:image from the address in the page: it must be the public one."""
+    app.config["BASE_URL"] = "https://act.example.org"
+    page = BeautifulSoup(client.get("/c/demo-petition?lang=es", headers={"Host": "evil.example"}).get_data(
+        as_text=True), "html.parser")
+    image_address = page.find("meta", property="og:image")["content"]
+    assert image_address.startswith("https://act.example.org/graphics/demo-petition/es/og.png?v=")
+    assert page.find("meta", property="og:url")["content"] == "https://act.example.org/c/demo-petition?lang=es"
+    assert "evil.example" not in str(page)

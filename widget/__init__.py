@@ -14,12 +14,15 @@ def create_app(test_config=None):
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
     setup_config(app, test_config)
-    setup_proxy(app)
     setup_storage(app)
     setup_i18n(app)
     setup_security(app)
     setup_views(app)
     setup_cli(app)
+    # WSGI middleware last: the proxy fix outermost, so everything inside sees the supporter's
+    # own scheme and address.
+    setup_fast_paths(app)
+    setup_proxy(app)
     return app
 
 
@@ -27,6 +30,12 @@ def setup_config(app, test_config):
     from widget.config import load_config
 
     load_config(app, test_config)
+
+
+def setup_fast_paths(app):
+    from widget.graphics.fast import CachedCards
+
+    app.wsgi_app = CachedCards(app.wsgi_app, app.config)
 
 
 def setup_proxy(app):
@@ -61,13 +70,13 @@ def setup_views(app):
     from widget import assets
     from widget import call
     from widget import errors
-    from widget import graphics
-    from widget import sharing
     from widget.embedding import views as embedding_views
     from widget.embedding.framing import parent_origins
     from widget.embedding.page import widget_url
     from widget.embedding.snippets import own_page_frame
+    from widget.graphics import views as graphics_views
     from widget.petition import blueprint as petition_blueprint
+    from widget.sharing import views as sharing_views
 
     assets.init_app(app)
     errors.init_app(app)
@@ -75,8 +84,8 @@ def setup_views(app):
     app.register_blueprint(petition_blueprint)
     app.register_blueprint(call.blueprint)
     app.register_blueprint(embedding_views.blueprint)
-    app.register_blueprint(sharing.blueprint)
-    app.register_blueprint(graphics.blueprint)
+    app.register_blueprint(sharing_views.blueprint)
+    app.register_blueprint(graphics_views.blueprint)
     app.register_blueprint(api.blueprint)
 
 

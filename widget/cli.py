@@ -13,6 +13,7 @@ from sqlalchemy import text
 
 from widget.call import congress
 from widget.call import congress_build
+from widget.campaigns import public_slugs
 from widget.campaigns.loader import CampaignFileError
 from widget.campaigns.loader import campaign_files
 from widget.campaigns.loader import load_campaign_files
@@ -20,6 +21,7 @@ from widget.campaigns.loader import read_campaign_files
 from widget.campaigns.schema import missing_translations
 from widget.embedding import partners
 from widget.extensions import db
+from widget.graphics.store import forget_graphics_except
 from widget.i18n import catalog_languages
 from widget.i18n import catalogs
 from widget.security.form_token import forget_expired_tokens
@@ -67,6 +69,7 @@ def setup_command():
         click.echo("Database schema is up to date.")
         report = load_or_exit(campaign_files(current_app.config["CAMPAIGNS_DIR"]))
         forget_expired_tokens()
+        forget_graphics_except(public_slugs())
     echo_report(report)
     warn_if_members_are_out_of_date()
 

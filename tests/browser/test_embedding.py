@@ -87,18 +87,28 @@ def test_several_widgets_size_themselves_and_credit_the_partner(page, partner_si
     errors_height = wait_until_sized(second)
     assert errors_height > form_height
 
-    # Signing: the thank-you is shorter, the frame follows, and the partner gets the credit.
+    # Signing: the thank-you replaces the form, the frame follows, and the partner gets the credit.
     for name, value in (("given_name", "Rosa"), ("family_name", "Ayala"), ("email", "rosa@example.org"),
                         ("city", "Houston")):
         frame.locator(f"input[name={name}]").fill(value)
     frame.locator("button[type=submit]").click()
     expect(frame.locator("h1")).to_have_text("Thank you for signing!")
-    assert wait_until_sized(second) < errors_height
+    assert wait_until_sized(second) != errors_height
 
     # The language switch inside the widget: a new page in the frame, sized again.
     frame.locator(".language-switch a[hreflang=es]").click()
     expect(second.content_frame().locator("h1")).to_have_text("¡Gracias por firmar!")
     wait_until_sized(second)
+
+    # Copying the link works from inside the partner's frame, and says so; where the browser
+    # refuses, the supporter gets the link to copy by hand.
+    frame = second.content_frame()
+    copy = frame.locator("[data-copy]")
+    copy.click()
+    expect(frame.locator(".share__status")).to_have_text("Enlace copiado.")
+    frame.evaluate("() => { navigator.clipboard.writeText = () => Promise.reject(new Error('refused')); }")
+    copy.click()
+    expect(frame.locator(".share__status")).to_contain_text("Aquí tiene el enlace para copiarlo a mano: http")
 
     assert page.url.endswith("/two.html")
     assert page.context.cookies() == []

@@ -18,6 +18,15 @@ def assert_fits_the_phone(page):
     assert overflow <= 0, f"the page is {overflow}px wider than the phone"
 
 
+def assert_the_card_is_shown(page):
+    """The Know Your Rights card has loaded (it loads lazily, when scrolled near) and is drawn."""
+    card = page.locator("img.card__image")
+    card.scroll_into_view_if_needed()
+    page.wait_for_function("() => document.querySelector('img.card__image').complete")
+    assert card.evaluate("image => image.naturalWidth") == 1080
+    page.evaluate("window.scrollTo(0, 0)")
+
+
 def show(page, url, name):
     page.goto(url)
     assert_fits_the_phone(page)
@@ -41,7 +50,7 @@ def test_form_errors_and_thank_you(page, widget_server, lang):
     page.locator("button[type=submit]").click()
     page.locator(".thanks").wait_for()
     assert_fits_the_phone(page)
-    assert page.locator(".graphic-slot").is_hidden()
+    assert_the_card_is_shown(page)
     screenshot(page, f"petition-thanks-{lang}")
 
 

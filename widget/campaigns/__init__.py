@@ -13,6 +13,15 @@ from widget.storage.models import Campaign
 SLUG = re.compile(SLUG_PATTERN)
 
 
+#: Supporters see live campaigns, and closed ones (which say they are closed); never drafts.
+PUBLIC_STATUSES = ("live", "closed")
+
+
+def public_slugs():
+    """The slugs of every campaign supporters may see."""
+    return set(db.session.scalars(select(Campaign.slug).where(Campaign.status.in_(PUBLIC_STATUSES))))
+
+
 def find_public_campaign(slug):
     """The campaign supporters may see under this slug (live or closed), or a 404.
 
@@ -21,7 +30,7 @@ def find_public_campaign(slug):
     if not SLUG.match(slug):
         abort(404)
     campaign = db.session.scalar(
-        select(Campaign).where(Campaign.slug == slug, Campaign.status.in_(("live", "closed")))
+        select(Campaign).where(Campaign.slug == slug, Campaign.status.in_(PUBLIC_STATUSES))
     )
     if campaign is None:
         abort(404)

@@ -15,6 +15,7 @@ from widget.campaigns.schema import CampaignDefinition
 from widget.campaigns.schema import content_problems
 from widget.campaigns.schema import stored_content
 from widget.extensions import db
+from widget.graphics.store import forget_campaign_graphics
 from widget.storage.models import Campaign
 from widget.storage.models import utcnow
 
@@ -148,6 +149,11 @@ def load_campaign_files(paths):
             report.updated.append(definition.slug)
         apply_definition(campaign, definition, digest)
     db.session.commit()
+    drafts = [definition.slug for _, definition in definitions if definition.status == "draft"]
+    for slug in {*report.created, *report.updated, *drafts}:
+        # Cards drawn before show what the campaign said then (a help line since corrected, say),
+        # or belong to a campaign no longer public.
+        forget_campaign_graphics(slug)
     return report
 
 

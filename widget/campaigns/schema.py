@@ -15,10 +15,12 @@ from widget.embedding.attribution import COLOR_PATTERN
 from widget.embedding.origins import ORIGIN_PATTERN
 from widget.embedding.origins import normalize_origin
 from widget.forms import SUPPORTER_FIELDS
+from widget.graphics.cards import DEFAULT_RIGHTS
 from widget.phones import e164
 
 #: A campaign's name in URLs: lower-case letters, digits and inner hyphens.
-SLUG_PATTERN = r"^[a-z0-9](?:[a-z0-9-]{0,78}[a-z0-9])?$"
+SLUG_BODY = r"[a-z0-9](?:[a-z0-9-]{0,78}[a-z0-9])?"
+SLUG_PATTERN = rf"^{SLUG_BODY}$"
 
 SupporterFieldName = Literal[tuple(SUPPORTER_FIELDS)]
 LanguageCode = Annotated[str, StringConstraints(pattern=r"^[a-z]{2,3}(_[A-Z]{2})?$")]
@@ -102,6 +104,11 @@ class FixedTargets(Strict):
     fixed: list[FixedTarget] = Field(min_length=1, max_length=20)
 
 
+#: The most rights a card holds: with more, the square and story cards could not show every heading.
+CARD_RIGHTS = 8
+HotlineLabel = Annotated[str, StringConstraints(strip_whitespace=True, max_length=60)]
+
+
 class RightText(Strict):
     heading: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=120)]
     text: Annotated[str, StringConstraints(strip_whitespace=True, max_length=400)] = ""
@@ -111,8 +118,9 @@ class KnowYourRights(Strict):
     """The campaign's Know Your Rights card: its help line, and rights added to (or instead of) ours."""
 
     hotline: Annotated[str, StringConstraints(strip_whitespace=True, max_length=30)] | None = None
-    hotline_label: Line | dict[LanguageCode, Line] = ""
-    rights: list[dict[LanguageCode, RightText]] = Field(default=[], max_length=8)
+    # Short, so the help line always fits on the card beside the disclaimer.
+    hotline_label: HotlineLabel | dict[LanguageCode, HotlineLabel] = ""
+    rights: list[dict[LanguageCode, RightText]] = Field(default=[], max_length=CARD_RIGHTS)
     replace_default_rights: bool = False
 
 
@@ -208,6 +216,12 @@ def card_problems(definition):
         problems.append(("know_your_rights.hotline", f"{card.hotline!r} is not a telephone number"))
     if card.replace_default_rights and not card.rights:
         problems.append(("know_your_rights.rights", "replace_default_rights needs at least one right of your own"))
+    if not card.replace_default_rights and len(card.rights) + len(DEFAULT_RIGHTS) > CARD_RIGHTS:
+        problems.append((
+            "know_your_rights.rights",
+            f"a card holds {CARD_RIGHTS} rights and ours take {len(DEFAULT_RIGHTS)}: add at most "
+            f"{CARD_RIGHTS - len(DEFAULT_RIGHTS)}, or set replace_default_rights and list them all",
+        ))
     languages = set(definition.content) if definition.status == "live" else {definition.default_language}
     for number, right in enumerate(card.rights):
         for language in sorted(languages - set(right)):

@@ -20,8 +20,9 @@ from widget.embedding.snippets import action_page_address
 from widget.phones import e164
 from widget.phones import readable
 
-#: Bump when the drawing changes, so every graphic is drawn again (its URL changes with it).
-RENDERER_VERSION = 1
+#: Bump with any change to widget/graphics/render.py that changes the picture, so every card is
+#: drawn again (its address changes with it, so caches let go of the old one).
+RENDERER_VERSION = 2
 
 
 @dataclass(frozen=True)
@@ -32,30 +33,44 @@ class Right:
 
 DEFAULT_RIGHTS = (
     (
-        # NOTE: The first right on the Know Your Rights card: a short heading, then one or two sentences.
+        # NOTE: The first right on the Know Your Rights card: a short heading that makes sense on its
+        # own (link previews show headings only), then one or two sentences. Where the card tells
+        # people what to say, give the words in English too (in brackets): agents may speak only
+        # English.
         _l("You have the right to remain silent."),
         _l("You do not have to say where you were born, what your immigration status is, or how you "
-           "came to this country. You can say: “I choose to remain silent.”"),
+           "came to this country. Say: “I choose to remain silent.”"),
     ),
     (
-        # NOTE: The second right: immigration agents at the door of the supporter's home.
-        _l("Keep the door closed."),
-        _l("Agents may come in only with a warrant signed by a judge. Ask them to slide it under the "
-           "door or show it at a window. A form signed by an immigration officer is not enough."),
+        # NOTE: Immigration agents at the door of the supporter's home. A paper signed by an officer
+        # (often titled "Warrant of Removal") is not a judge's warrant.
+        _l("Do not open the door."),
+        _l("You do not have to let agents in without a warrant signed by a judge. Ask them to slide it "
+           "under the door. A paper signed by an immigration officer is not enough, even if it says "
+           "“warrant”. If they force their way in, do not resist. Say: “I do not consent.”"),
     ),
     (
-        _l("Do not sign anything without a lawyer."),
-        _l("What you sign can be used to deport you. Ask to speak with a lawyer first."),
+        _l("Do not sign anything before you talk to a lawyer."),
+        _l("What you sign can be used to deport you. Say: “I want to speak to a lawyer.”"),
     ),
     (
-        _l("Do not lie or show false documents."),
-        _l("Stay silent instead. A lie or a false document can hurt your case."),
+        _l("Do not lie or show false papers."),
+        _l("Stay silent instead. Lying, using false papers, or saying you are a US citizen when you are "
+           "not can be a crime and can hurt your case for good."),
     ),
     (
-        # NOTE: The fifth right: what to have on you when you go out.
-        _l("Carry what you need."),
-        _l("Keep a lawyer's or a help line's number with you. If you have valid immigration papers, "
-           "carry them. Do not carry papers from another country."),
+        # NOTE: Agents stopping someone in the street.
+        _l("Stay calm. Do not run."),
+        _l("Running can be used as a reason to stop you. Ask: “Am I free to go?” If they say yes, "
+           "walk away calmly."),
+    ),
+    (
+        # NOTE: What to have on you. Lawful permanent residents and visa holders aged 18 or more must
+        # carry proof of their status by law; people without papers should not carry foreign ones.
+        _l("Carry your papers and know a number by heart."),
+        _l("Learn a lawyer's or a help line's number by heart. If you are 18 or older and have US "
+           "immigration papers (green card, work permit, I-94), the law requires you to carry them. "
+           "If you have none, do not carry papers from another country."),
     ),
 )
 
@@ -118,7 +133,8 @@ def card_content(campaign, language, source=None):
         rights=tuple(rights),
         hotline=hotline,
         disclaimer=disclaimer,
-        link=f"{link.netloc}{link.path}",
+        # Short enough to type, and still crediting the partner who shared it.
+        link=f"{link.netloc}{link.path}" + (f"?source={source}" if source else ""),
         qr_url=address,
         accent=campaign.settings["accent_color"],
     )

@@ -59,11 +59,11 @@ class Layout:
 LAYOUTS = {
     "og": Layout(
         (1200, 630), text=Box(56, 44, 880, 526), footer=Box(56, 538, 880, 600), qr=(934, 92, 220),
-        link=Box(900, 336, 1164, 430), largest=34, details=False,
+        link=Box(900, 336, 1164, 600), largest=34, details=False,
     ),
     "square": Layout(
-        (1080, 1080), text=Box(72, 72, 1008, 800), footer=Box(316, 836, 1008, 944), qr=(72, 836, 208),
-        link=Box(316, 956, 1008, 1044), largest=40, details=True, link_under_code=False,
+        (1080, 1080), text=Box(72, 72, 1008, 800), footer=Box(300, 832, 1008, 940), qr=(72, 832, 184),
+        link=Box(300, 952, 1008, 1028), largest=40, details=True, link_under_code=False,
     ),
     "story": Layout(
         (1080, 1920), text=Box(84, 250, 996, 1190), footer=Box(84, 1214, 996, 1330), qr=(390, 1354, 300),
@@ -154,8 +154,9 @@ class Block:
         return len(self.lines) * self.line_height + self.gap_after
 
 
-def text_blocks(content, layout, size, details, rights):
-    """The title and rights laid out at one heading size."""
+def text_blocks(content, layout, size, details, rights, more=False):
+    """The title and rights laid out at one heading size; `more` ends them with "…" to say that
+    rights were left out."""
     title_font = font("bold", round(size * 1.45))
     heading_font = font("bold", size)
     body_font = font("regular", max(18, round(size * 0.8)))
@@ -173,39 +174,91 @@ def text_blocks(content, layout, size, details, rights):
             heading.gap_after = round(size * 0.15)
             blocks.append(Block(wrap(text, body_font, width - indent), body_font, "soft", indent))
         blocks[-1].gap_after = round(size * 0.6)
+    if more:
+        blocks.append(Block(["…"], heading_font, "soft", indent))
     return blocks
 
 
+SIZES = range(18, 100, 2)
+
+
+def height_of(blocks):
+    """How tall the blocks are, one under the other."""
+    return sum(block.height for block in blocks)
+
+
+def largest_fitting(content, layout, details, rights, more):
+    """The blocks at the largest size that fits, or None. Smaller text always fits where larger
+    text does, so the size can be found by halving the range rather than trying each one."""
+    low, high, best = 0, SIZES.index(layout.largest), None
+    while low <= high:
+        middle = (low + high) // 2
+        blocks = text_blocks(content, layout, SIZES[middle], details, rights, more)
+        if height_of(blocks) <= layout.text.height:
+            best, low = blocks, middle + 1
+        else:
+            high = middle - 1
+    return best
+
+
 def fit_text(content, layout):
-    """The largest text that fits the box; then, if need be, headings only; then fewer rights."""
-    rights = list(content.rights)
+    """The largest text that fits the box; then, if need be, headings only; then fewer rights,
+    with "…" in place of those left out. Rights whose heading the font cannot draw are skipped."""
+    every_right = [right for right in content.rights if drawable(right.heading)]
     for details in ((True, False) if layout.details else (False,)):
+        rights = every_right
         while True:
-            for size in range(layout.largest, 17, -2):
-                blocks = text_blocks(content, layout, size, details, rights)
-                if sum(block.height for block in blocks) <= layout.text.height:
-                    return blocks
-            if details or len(rights) <= 1:
+            more = len(rights) < len(every_right)
+            blocks = largest_fitting(content, layout, details, rights, more)
+            if blocks is not None:
+                return blocks
+            if details or not rights:
                 break
             rights = rights[:-1]  # never overflow: leave out the last right rather than spill
-    return text_blocks(content, layout, 18, False, rights[:1])[:1]
+    return clip(text_blocks(content, layout, SIZES[0], False, [])[:1], layout.text.height)
+
+
+def clip(blocks, height):
+    """As many whole lines of the blocks as fit in `height` (a last resort against overflowing)."""
+    kept = []
+    for block in blocks:
+        room = (height - height_of(kept)) // block.line_height
+        if room <= 0:
+            break
+        kept.append(Block(block.lines[:room], block.typeface, block.colour, block.indent, badge=block.badge))
+    return kept
+
+
+def footer_blocks(content, layout, size):
+    """The help line (when there is one) and the disclaimer at one size."""
+    bold, regular = font("bold", size), font("regular", round(size * 0.8))
+    hotline = Block(wrap(drawable(content.hotline), bold, layout.footer.width), bold, "text",
+                    gap_after=round(size * 0.4))
+    note = Block(wrap(drawable(content.disclaimer), regular, layout.footer.width), regular, "soft")
+    return [hotline, note] if hotline.lines else [note]
 
 
 def fit_footer(content, layout):
+    """The help line and the disclaimer at the largest size that fits the footer.
+
+    Campaign files keep the help line short enough that both always fit; if they did not, the
+    help line, which people act on, is kept before the disclaimer.
+    """
     for size in range(30, 13, -1):
-        bold, regular = font("bold", size), font("regular", round(size * 0.8))
-        hotline = Block(wrap(drawable(content.hotline), bold, layout.footer.width), bold, "text",
-                        gap_after=round(size * 0.4))
-        note = Block(wrap(drawable(content.disclaimer), regular, layout.footer.width), regular, "soft")
-        blocks = [hotline, note] if hotline.lines else [note]
-        if sum(block.height for block in blocks) <= layout.footer.height:
+        blocks = footer_blocks(content, layout, size)
+        if height_of(blocks) <= layout.footer.height:
             return blocks
-    return [note]
+    return clip(blocks, layout.footer.height)
+
+
+#: Where a long address may break: before a slash, dot, hyphen, `?` or `=` (as style guides have
+#: it: a hyphen or dot at a line's end would read as punctuation, not as part of the address).
+ADDRESS_BREAKS = re.compile(r"(?=[/.?=-])")
 
 
 def wrap_address(address, typeface, width):
-    """An address in lines broken only before a slash, so every piece still reads as an address."""
-    pieces = address.replace("/", " /").split(" ")
+    """An address in lines broken only where ADDRESS_BREAKS allows."""
+    pieces = ADDRESS_BREAKS.split(address)
     lines, line = [], ""
     for piece in pieces:
         if line and typeface.getlength(line + piece) > width:
@@ -216,7 +269,7 @@ def wrap_address(address, typeface, width):
 
 
 def fit_link(content, layout):
-    """The short link on one line if it fits at a readable size, else broken at its slashes."""
+    """The short link on one line if it fits at a readable size, else broken where addresses may be."""
     for one_line_only in (True, False):
         for size in range(26, 15, -1):
             typeface = font("bold", size)
@@ -231,6 +284,8 @@ def fit_link(content, layout):
 
 
 def draw_blocks(draw, blocks, box, colours, centred=False):
+    """Draw blocks one under the other from the top of the box; a block with a badge gets its
+    number in a circle at the left of its first line."""
     y = box.top
     for block in blocks:
         if block.badge:
@@ -250,7 +305,9 @@ def draw_blocks(draw, blocks, box, colours, centred=False):
 
 def qr_image(url, size):
     """A QR code no larger than `size`, every module a whole number of pixels (crisp to scan)."""
-    code = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, border=1, box_size=1)
+    # Three modules of white around the code, and the white panel it sits on, give scanners the
+    # quiet zone of four modules they need to find it.
+    code = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, border=3, box_size=1)
     code.add_data(url)
     code.make(fit=True)
     modules = code.modules_count + 2 * code.border
