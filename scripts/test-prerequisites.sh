@@ -24,6 +24,8 @@ command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 command -v tesseract >/dev/null 2>&1 || missing+=(tesseract-ocr)
 [ -e /usr/share/tesseract-ocr/5/tessdata/spa.traineddata ] || [ -e /usr/share/tesseract-ocr/4.00/tessdata/spa.traineddata ] \
   || missing+=(tesseract-ocr-spa)
+# msgfmt --check is GNU gettext's own verdict on the catalogs.
+command -v msgfmt >/dev/null 2>&1 || missing+=(gettext)
 # zbarimg scans the cards' QR codes, as a phone would.
 command -v zbarimg >/dev/null 2>&1 || missing+=(zbar-tools)
 if [ ${#missing[@]} -gt 0 ]; then

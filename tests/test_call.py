@@ -392,8 +392,8 @@ def test_puerto_rico_is_told_it_has_no_senators(client, noon):
     zip_code = first_zip(lambda seats, data: seats == ["PR-0"])
     step = start(client, lang="es", postal_code=zip_code)
     text = words(step)
-    assert "No hay senadores por Puerto Rico." in text
-    assert soup(step).find("h1").get_text(" ", strip=True).startswith("Comisionado Residente")
+    assert "No hay senadores por Puerto Rico:" in text
+    assert soup(step).find("h1").get_text(" ", strip=True).startswith("Comisionado residente")
     assert "Llamada 1 de 1" not in text  # no count for a single call
 
 

@@ -110,7 +110,9 @@ def target_place(target):
     if target.role != "representative":
         return state
     if not target.district:
+        # NOTE: A House seat that covers a whole state or territory, e.g. "Wyoming, at large".
         return _("%(state)s, at large", state=state)
+    # NOTE: A congressional district, e.g. "California, district 12".
     return _("%(state)s, district %(number)s", state=state, number=target.district)
 
 

@@ -16,6 +16,7 @@ from widget.storage.models import utcnow
 #: How a call can go, as stored and as the supporter chooses it. All count as calls made: the
 #: supporter dialled, and offices count voicemails too.
 OUTCOMES = {
+    # NOTE: Buttons the supporter presses after a call, to say how it went (first person, past).
     "talked_to_staff": _l("I talked to someone"),
     "left_voicemail": _l("I left a voicemail"),
     "line_busy": _l("The line was busy"),

@@ -61,6 +61,7 @@ def embed_code(slug):
     options = EmbedOptions(choices.widget_language, choices.source, choices.color if choices.custom_color else None)
     title = campaign.text(choices.widget_language)["title"]
     if choices.kind == "script":
+        # NOTE: The link partners' pages show where the widget cannot load; %(title)s is the campaign's.
         snippet = script_snippet(campaign, options, link_text=_("Take action: %(title)s", title=title))
     else:
         snippet = iframe_snippet(campaign, options, title)

@@ -111,8 +111,10 @@ def help_line(settings, language, default_language):
     if isinstance(label, dict):
         label = label.get(language) or label.get(default_language) or ""
     number = readable(e164(settings["hotline"])).replace(" ", "\u00a0")
+    # NOTE: The usual name of the organizers' telephone help line, before its number on the card.
+    default_label = _("Help line")
     # NOTE: The help line on the Know Your Rights card, e.g. "Help line: (202) 555-0100".
-    return _("%(label)s: %(number)s", label=label or _("Help line"), number=number)
+    return _("%(label)s: %(number)s", label=label or default_label, number=number)
 
 
 def card_content(campaign, language, source=None):
@@ -123,6 +125,8 @@ def card_content(campaign, language, source=None):
         own = campaign_rights(settings, language, campaign.default_language)
         rights = own if settings.get("replace_default_rights") else [*defaults, *own]
         hotline = help_line(settings, language, campaign.default_language)
+        # NOTE: The title of the Know Your Rights card (drawn in capital letters on the picture),
+        # and of the section that offers it.
         title = _("Know your rights")
         disclaimer = _("This is general information, not legal advice.")
     address = action_page_address(campaign, EmbedOptions(language=language, source=source))

@@ -13,6 +13,8 @@ from flask_babel import get_locale
 
 from widget import PROJECT_ROOT
 from widget.extensions import babel
+from widget.i18n.pseudo import PSEUDO_LANGUAGE
+from widget.i18n.pseudo import register_pseudo_locale
 
 TRANSLATIONS_DIR = PROJECT_ROOT / "translations"
 
@@ -25,12 +27,15 @@ def init_app(app):
     app.config.setdefault("BABEL_DEFAULT_LOCALE", SOURCE_LANGUAGE)
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(TRANSLATIONS_DIR))
     app.config.setdefault("LANGUAGES", interface_languages(app.config["BABEL_TRANSLATION_DIRECTORIES"]))
+    if PSEUDO_LANGUAGE in app.config["LANGUAGES"]:
+        register_pseudo_locale()
     babel.init_app(app, locale_selector=select_locale)
     app.jinja_env.globals.update(
         current_language=current_language,
         language_name=language_name,
     )
     app.jinja_env.filters["count"] = format_count
+    app.jinja_env.filters["language_tag"] = language_tag
 
 
 def catalog_languages(directory=TRANSLATIONS_DIR):
@@ -38,7 +43,6 @@ def catalog_languages(directory=TRANSLATIONS_DIR):
     return sorted(path.parent.parent.name for path in Path(directory).glob("*/LC_MESSAGES/messages.po"))
 
 
-@cache
 def interface_languages(translations_dir):
     """The source language plus every language with a catalog: adding a catalog adds a language."""
     found = catalog_languages(translations_dir)
@@ -92,9 +96,16 @@ def current_language():
     return str(get_locale())
 
 
+def language_tag(code):
+    """A catalog's language code as HTML's `lang` attribute writes it: pt_BR is pt-BR."""
+    return code.replace("_", "-")
+
+
 @cache
 def language_name(code):
     """A language's name written in that language ("Español", "English"), for the switch."""
+    if code == PSEUDO_LANGUAGE:
+        return "Pseudo-English"
     try:
         name = Locale.parse(code).get_display_name(code) or code
     except (ValueError, UnknownLocaleError):

@@ -4,12 +4,14 @@ Used by `flask --app widget translate ...`, by `setup` (compile) and by the test
 """
 
 import re
+import shutil
 from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC
 from datetime import datetime
 from io import BytesIO
 
+import yaml
 from babel import Locale
 from babel.messages.catalog import Catalog
 from babel.messages.extract import DEFAULT_KEYWORDS
@@ -20,12 +22,20 @@ from babel.messages.pofile import read_po
 from babel.messages.pofile import write_po
 
 from widget import PROJECT_ROOT
+from widget.campaigns.loader import CampaignFileError
+from widget.campaigns.loader import campaign_files
+from widget.campaigns.loader import read_campaign_file
 from widget.i18n import SOURCE_LANGUAGE
 from widget.i18n import TRANSLATIONS_DIR
 from widget.i18n import catalog_languages
+from widget.i18n.pseudo import PSEUDO_LANGUAGE
+from widget.i18n.pseudo import pseudo_markdown
+from widget.i18n.pseudo import pseudo_text
+from widget.i18n.pseudo import register_pseudo_locale
 
 MAPPING_FILE = PROJECT_ROOT / "babel.cfg"
 TEMPLATE_FILE = TRANSLATIONS_DIR / "messages.pot"
+CAMPAIGNS_DIR = PROJECT_ROOT / "campaigns"
 KEYWORDS = {
     **DEFAULT_KEYWORDS,
     "_l": None,
@@ -207,22 +217,91 @@ def catalog_problems(language, directory=TRANSLATIONS_DIR, template=None):
     return problems
 
 
-def template_problems():
+def template_problems(template_file=TEMPLATE_FILE):
     """Whether messages.pot still matches the code (someone added a string and did not extract)."""
     fresh = {message.id for message in extract_messages() if message.id}
-    stored = {message.id for message in read_catalog(TEMPLATE_FILE) if message.id}
-    where = display_path(TEMPLATE_FILE)
+    stored = {message.id for message in read_catalog(template_file) if message.id}
+    where = display_path(template_file)
     advice = "run `flask --app widget translate extract` and then `translate update`"
     added = [CatalogProblem(where, f"is stale: the code has {str(new)!r}; {advice}") for new in fresh - stored]
     removed = [CatalogProblem(where, f"is stale: {str(old)!r} left the code; {advice}") for old in stored - fresh]
     return sorted(added, key=str) + sorted(removed, key=str)
 
 
-def check(directory=TRANSLATIONS_DIR):
-    """Every problem that must stop a release: a stale template, and each shipped catalog's problems."""
+def campaign_problems(campaigns_dir=CAMPAIGNS_DIR, directory=TRANSLATIONS_DIR):
+    """Campaign text that cannot ship: a live campaign incomplete in one of its languages (or any
+    other fault in its file), or a language with campaign text but no interface catalog to go with it."""
+    interface = {SOURCE_LANGUAGE, *catalog_languages(directory)}
+    problems = []
+    for path in campaign_files(campaigns_dir):
+        try:
+            definition = read_campaign_file(path)
+        except CampaignFileError as error:
+            problems.extend(CatalogProblem(display_path(path), f"{p.field}: {p.message}") for p in error.problems)
+            continue
+        if definition.status != "live":
+            continue
+        for language in sorted(set(definition.content) - interface):
+            problems.append(CatalogProblem(
+                display_path(path),
+                f"content.{language}: the campaign is written in '{language}' but the interface is not "
+                f"(its buttons and messages would be in another language): run "
+                f"`flask --app widget translate init {language}` and translate the catalog",
+            ))
+    return problems
+
+
+def check(directory=TRANSLATIONS_DIR, campaigns_dir=CAMPAIGNS_DIR):
+    """Every problem that must stop a release: a stale template, each shipped catalog's problems,
+    and live campaigns whose languages are not all complete."""
     problems = template_problems()
     template = read_catalog(TEMPLATE_FILE)
     for language in catalog_languages(directory):
         if language != SOURCE_LANGUAGE:
             problems.extend(catalog_problems(language, directory, template))
+    problems.extend(campaign_problems(campaigns_dir, directory))
     return problems
+
+
+def pseudo(destination, directory=TRANSLATIONS_DIR, campaigns_dir=CAMPAIGNS_DIR):
+    """Copy the catalogs and campaign files into DESTINATION with the pseudo-locale added to both.
+
+    Returns the two folders, for MEGAFONO_TRANSLATIONS_DIR and MEGAFONO_CAMPAIGNS_DIR.
+    """
+    register_pseudo_locale()
+    translations, campaigns = destination / "translations", destination / "campaigns"
+    shutil.copytree(directory, translations, dirs_exist_ok=True, ignore=shutil.ignore_patterns("*.mo"))
+    catalog = new_catalog(PSEUDO_LANGUAGE)
+    for message in read_catalog(TEMPLATE_FILE):
+        if message.id:
+            string = tuple(map(pseudo_text, message.id)) if message.pluralizable else pseudo_text(message.id)
+            catalog.add(message.id, string, auto_comments=message.auto_comments, context=message.context)
+    write_catalog(catalog, catalog_path(PSEUDO_LANGUAGE, translations))
+    compile_catalogs(translations)
+    campaigns.mkdir(parents=True, exist_ok=True)
+    for path in campaign_files(campaigns_dir):
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        (campaigns / path.name).write_text(
+            yaml.safe_dump(with_pseudo_content(data), allow_unicode=True, sort_keys=False), encoding="utf-8"
+        )
+    return translations, campaigns
+
+
+def with_pseudo_content(data):
+    """A campaign definition with an en_XA block made from its English (or default) text."""
+    source = SOURCE_LANGUAGE if SOURCE_LANGUAGE in data["content"] else data["default_language"]
+    markdown = {"body", "petition_text", "call_script", "thank_you"}
+    data["content"][PSEUDO_LANGUAGE] = {
+        key: pseudo_markdown(value) if key in markdown else pseudo_text(value)
+        for key, value in data["content"][source].items()
+    }
+    card = data.get("know_your_rights") or {}
+    for right in card.get("rights", []):
+        text = right.get(source) or right[data["default_language"]]
+        right[PSEUDO_LANGUAGE] = {key: pseudo_text(value) for key, value in text.items()}
+    label = card.get("hotline_label")
+    if isinstance(label, str) and label:
+        card["hotline_label"] = label = {language: label for language in data["content"]}
+    if isinstance(label, dict):
+        label[PSEUDO_LANGUAGE] = pseudo_text(label.get(source) or label[data["default_language"]])
+    return data
