@@ -18,6 +18,7 @@ def create_app(test_config=None):
     setup_i18n(app)
     setup_security(app)
     setup_views(app)
+    setup_limits(app)
     setup_cli(app)
     # WSGI middleware last: the proxy fix outermost, so everything inside sees the supporter's
     # own scheme and address.
@@ -75,6 +76,7 @@ def setup_views(app):
     from widget.embedding.page import widget_url
     from widget.embedding.snippets import own_page_frame
     from widget.graphics import views as graphics_views
+    from widget.organizers import dashboard
     from widget.petition import blueprint as petition_blueprint
     from widget.sharing import views as sharing_views
 
@@ -87,6 +89,13 @@ def setup_views(app):
     app.register_blueprint(sharing_views.blueprint)
     app.register_blueprint(graphics_views.blueprint)
     app.register_blueprint(api.blueprint)
+    app.register_blueprint(dashboard.blueprint)
+
+
+def setup_limits(app):
+    from widget.security import limits
+
+    limits.init_app(app)
 
 
 def setup_cli(app):

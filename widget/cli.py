@@ -8,7 +8,6 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 from flask.cli import with_appcontext
-from sqlalchemy import select
 from sqlalchemy import text
 
 from widget.call import congress
@@ -19,11 +18,14 @@ from widget.campaigns.loader import campaign_files
 from widget.campaigns.loader import load_campaign_files
 from widget.campaigns.loader import read_campaign_files
 from widget.campaigns.schema import missing_translations
+from widget.command_errors import reported
 from widget.embedding import partners
 from widget.extensions import db
 from widget.graphics.store import forget_graphics_except
 from widget.i18n import catalog_languages
 from widget.i18n import catalogs
+from widget.i18n.pseudo import PSEUDO_LANGUAGE
+from widget.organizers import cli as organizer_commands
 from widget.security.form_token import forget_expired_tokens
 from widget.storage.database import upgrade_schema
 
@@ -42,6 +44,7 @@ def init_app(app):
     app.cli.add_command(partners_group)
     app.cli.add_command(congress_group)
     app.cli.add_command(translate_group)
+    organizer_commands.init_app(app, campaigns_group)
 
 
 @contextmanager
@@ -62,7 +65,7 @@ def one_setup_at_a_time():
 @with_appcontext
 def setup_command():
     """Create or upgrade the schema, compile catalogs, load campaign files. Safe on every start."""
-    compiled = catalogs.compile_catalogs()
+    compiled = catalogs.compile_catalogs(translations_dir())
     click.echo(f"Translations compiled: {', '.join(compiled) or 'none'}")
     with one_setup_at_a_time():
         upgrade_schema()
@@ -128,10 +131,8 @@ def check_command(paths):
 @click.option("--color", "accent_color", help="Accent color, #rrggbb; text colors are chosen to stay readable.")
 def partners_add_command(code, name, origins, accent_color):
     """Register a partner under CODE, the `source` code on its snippets."""
-    try:
+    with reported(partners.PartnerError):
         partner = partners.add_partner(code, name, origins, accent_color)
-    except partners.PartnerError as error:
-        raise click.ClickException(str(error)) from error
     click.echo(f"Partner added: {partner.code} ({partner.name})")
 
 
@@ -143,12 +144,10 @@ def partners_add_command(code, name, origins, accent_color):
 @click.option("--color", "accent_color", help="A new accent color, #rrggbb.")
 def partners_update_command(code, name, origins, no_origins, accent_color):
     """Change a partner's name, sites or color. Its code, and the credit it has, stay."""
-    try:
+    with reported(partners.PartnerError):
         partner = partners.update_partner(
             code, name=name, origins=[] if no_origins else (origins or None), accent_color=accent_color
         )
-    except partners.PartnerError as error:
-        raise click.ClickException(str(error)) from error
     click.echo(f"Partner updated: {partner.code} ({partner.name})")
 
 
@@ -156,11 +155,7 @@ def partners_update_command(code, name, origins, no_origins, accent_color):
 @click.argument("slug")
 def partners_counts_command(slug):
     """Signatures (or calls) on one campaign per source code, most first."""
-    from widget.storage.models import Campaign
-
-    campaign = db.session.scalar(select(Campaign).where(Campaign.slug == slug))
-    if campaign is None:
-        raise click.ClickException(f"no campaign named {slug!r}")
+    campaign = organizer_commands.find_campaign(slug)
     names = {partner.code: partner.name for partner in partners.all_partners()}
     for source, count in partners.counts_by_source(campaign).items():
         label = f"{source} ({names[source]})" if source in names else (source or "(no code)")
@@ -188,10 +183,8 @@ def congress_build_command(source, legislators_date, zips_date, output):
     """Rebuild the compact lookup file from (newer copies of) the public-domain sources."""
     given = (("legislators", legislators_date), ("zip_districts", zips_date))
     dates = {key: value.date().isoformat() for key, value in given if value}
-    try:
+    with reported(congress_build.CongressDataError):
         data = congress_build.build(source, dates)
-    except congress_build.CongressDataError as error:
-        raise click.ClickException(str(error)) from error
     if "legislators" not in data["snapshot"]:
         raise click.ClickException("the legislators' snapshot date is unknown: give --legislators-date")
     path = congress_build.write(data, Path(output))
@@ -227,6 +220,11 @@ def warn_if_members_are_out_of_date():
         )
 
 
+def translations_dir():
+    """The catalogs this app serves (MEGAFONO_TRANSLATIONS_DIR, by default translations/)."""
+    return Path(current_app.config["BABEL_TRANSLATION_DIRECTORIES"])
+
+
 @translate_group.command("extract")
 def extract_command():
     """Collect every translatable string into translations/messages.pot."""
@@ -237,33 +235,44 @@ def extract_command():
 @translate_group.command("update")
 def update_command():
     """Bring every language's catalog in line with messages.pot."""
-    for language in catalogs.update():
-        click.echo(f"updated {catalogs.display_path(catalogs.catalog_path(language))}")
+    for language in catalogs.update(translations_dir()):
+        click.echo(f"updated {catalogs.display_path(catalogs.catalog_path(language, translations_dir()))}")
 
 
 @translate_group.command("compile")
 def compile_command():
     """Compile the catalogs the running service reads (.mo files; never committed)."""
-    click.echo(f"compiled: {', '.join(catalogs.compile_catalogs()) or 'none'}")
+    click.echo(f"compiled: {', '.join(catalogs.compile_catalogs(translations_dir())) or 'none'}")
 
 
 @translate_group.command("init")
 @click.argument("language")
 def init_command(language):
     """Start a catalog for a new language, e.g. `translate init pt_BR`."""
-    try:
-        path = catalogs.init(language)
-    except (ValueError, FileExistsError) as error:
-        raise click.ClickException(str(error)) from error
+    with reported(ValueError, FileExistsError):
+        path = catalogs.init(language, translations_dir())
     click.echo(f"created {catalogs.display_path(path)}: translate it, then run `translate compile`")
+
+
+@translate_group.command("pseudo")
+@click.argument("destination", type=click.Path(file_okay=False))
+def pseudo_command(destination):
+    """Write the catalogs and campaigns, plus the en_XA pseudo-locale, to DESTINATION (never ship it)."""
+    translations, campaigns = catalogs.pseudo(
+        Path(destination), translations_dir(), Path(current_app.config["CAMPAIGNS_DIR"])
+    )
+    click.echo(f"Pseudo-locale {PSEUDO_LANGUAGE} written. Look at it with:")
+    click.echo(f"  MEGAFONO_TRANSLATIONS_DIR={translations} MEGAFONO_CAMPAIGNS_DIR={campaigns} make serve")
+    click.echo(f"  and open /embed/<campaign>?lang={PSEUDO_LANGUAGE}")
 
 
 @translate_group.command("check")
 def check_command_translations():
-    """Fail if a shipped catalog is incomplete, fuzzy or inconsistent, or the template is stale."""
-    problems = catalogs.check()
+    """Fail if a shipped catalog or live campaign is incomplete, fuzzy or inconsistent, or the template is stale."""
+    problems = catalogs.check(translations_dir(), Path(current_app.config["CAMPAIGNS_DIR"]))
     for problem in problems:
         click.echo(f"error: {problem}", err=True)
     if problems:
         sys.exit(1)
-    click.echo(f"ok: {', '.join(catalog_languages())}")
+    languages = ", ".join(catalog_languages(translations_dir()))
+    click.echo(f"ok: catalogs {languages}; campaigns in {current_app.config['CAMPAIGNS_DIR']}")

@@ -2,6 +2,7 @@
 
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
 
 import click
@@ -41,6 +42,8 @@ def load_config(app, test_config=None):
         # X-Forwarded-For/-Proto/-Host. Zero means none: those headers are then ignored.
         PROXY_HOPS=int(environ.get("MEGAFONO_PROXY_HOPS") or 0),
         CAMPAIGNS_DIR=environ.get("MEGAFONO_CAMPAIGNS_DIR") or str(PROJECT_ROOT / "campaigns"),
+        # The interface's catalogs; another folder serves, say, the pseudo-locale for a layout check.
+        BABEL_TRANSLATION_DIRECTORIES=environ.get("MEGAFONO_TRANSLATIONS_DIR") or str(PROJECT_ROOT / "translations"),
         # Where Know Your Rights graphics are kept once drawn; every worker on a host shares it.
         GRAPHICS_DIR=environ.get("MEGAFONO_GRAPHICS_DIR") or str(Path(app.instance_path) / "graphics"),
         # A supporter may keep the form open a long while (reading, fetching their ZIP code);
@@ -56,6 +59,22 @@ def load_config(app, test_config=None):
         # the Americas and the US writes 1,234 and 3:00 p.m. (es_419, es_US); Spain writes 1.234
         # and 15:00 (es).
         FORMAT_LOCALES=parse_pairs(environ.get("MEGAFONO_FORMAT_LOCALES") or "es=es_419"),
+        # Rate limits (Flask-Limiter syntax). Per address: generous, as many people can share one.
+        RATE_LIMIT_PER_ADDRESS=environ.get("MEGAFONO_RATE_LIMIT_PER_ADDRESS") or "60 per minute;1000 per hour",
+        # The same email address on one campaign: a repeat changes nothing, so a few are plenty.
+        RATE_LIMIT_PER_EMAIL=environ.get("MEGAFONO_RATE_LIMIT_PER_EMAIL") or "10 per hour",
+        RATE_LIMIT_SIGN_IN=environ.get("MEGAFONO_RATE_LIMIT_SIGN_IN") or "10 per minute;50 per day",
+        RATE_LIMIT_KEY_PREFIX="megafono",
+        # After this many days `supporters expire` blanks a signature's personal details.
+        RETENTION_DAYS=int(environ.get("MEGAFONO_RETENTION_DAYS") or 365),
+        # Only the organizers' dashboard has a session; the widget never sets a cookie.
+        SESSION_COOKIE_PATH="/dashboard",
+        SESSION_COOKIE_SAMESITE="Strict",
+        SESSION_COOKIE_NAME="megafono_dashboard",
+        PERMANENT_SESSION_LIFETIME=timedelta(hours=12),
+        # The cookie's expiry is not pushed back by each visit; the session ends 12 hours after signing in.
+        SESSION_REFRESH_EACH_REQUEST=False,
+        WTF_CSRF_TIME_LIMIT=12 * 60 * 60,
     )
     if test_config:
         app.config.update(test_config)
@@ -66,6 +85,9 @@ def load_config(app, test_config=None):
         **engine_options(app.config["SQLALCHEMY_DATABASE_URI"]),
         **app.config["SQLALCHEMY_ENGINE_OPTIONS"],
     }
+    # Browsers send the dashboard's cookie back only over HTTPS when the service is served over it.
+    if "SESSION_COOKIE_SECURE" not in (test_config or {}):
+        app.config["SESSION_COOKIE_SECURE"] = (app.config["BASE_URL"] or "").startswith("https://")
     if not app.config["SECRET_KEY"]:
         app.config["SECRET_KEY"] = development_secret_key(app)
     if app.config["ENVIRONMENT"] != "development" and not app.config["BASE_URL"] and not app.config.get("TESTING"):

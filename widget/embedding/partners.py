@@ -10,7 +10,8 @@ from widget.embedding.attribution import SOURCE_CODE
 from widget.embedding.origins import ORIGIN
 from widget.embedding.origins import normalize_origin
 from widget.extensions import db
-from widget.storage.models import CallReport
+from widget.organizers import reports
+from widget.organizers.scope import Scope
 from widget.storage.models import Partner
 from widget.storage.models import Signature
 from widget.storage.models import utcnow
@@ -94,11 +95,4 @@ def counts_by_partner():
 
 def counts_by_source(campaign):
     """Signatures (or calls) per source code on one campaign; None for people who came with no code."""
-    model = CallReport if campaign.kind == "call" else Signature
-    rows = db.session.execute(
-        select(model.source, func.count())
-        .where(model.campaign_id == campaign.id)
-        .group_by(model.source)
-        .order_by(func.count().desc(), model.source)
-    )
-    return dict(rows.all())
+    return reports.counts_by_source(Scope(campaign))

@@ -20,7 +20,7 @@ class Outcome(enum.Enum):
     TOKEN_ALREADY_USED = "token already used"  # noqa: S105 - an outcome, not a password
 
 
-def record_signature(campaign, details, *, token, language, source, opted_in, consented, ip_digest):
+def record_signature(campaign, details, *, token, language, source, opted_in, consented, ip_digest, opted_in_to=None):
     """Store one signature and count it, all in one transaction.
 
     The same email on the same campaign is stored and counted once: the insert gives way to the
@@ -43,6 +43,7 @@ def record_signature(campaign, details, *, token, language, source, opted_in, co
         language=language,
         source=source,
         opted_in=opted_in,
+        opted_in_to=opted_in_to if opted_in else None,
         consented=consented,
         ip_digest=ip_digest,
         created_at=utcnow(),

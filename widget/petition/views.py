@@ -47,6 +47,8 @@ def submit_petition(campaign, partner):
         language=context["language"],
         source=context["source"],
         opted_in=bool(form["opt_in"].data),
+        # Whom the box the supporter ticked named: the partner whose page this is, or (None) the organizer.
+        opted_in_to=context["vouched_partner"].code if context["vouched_partner"] is not None else None,
         consented="consent" in form and bool(form["consent"].data),
         ip_digest=ip_digest(request.remote_addr),
     )

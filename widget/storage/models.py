@@ -106,6 +106,9 @@ class Signature(db.Model):
     #: The partner (or sharer) code the supporter came through.
     source: Mapped[str | None] = mapped_column(String(64))
     opted_in: Mapped[bool] = mapped_column(default=False)
+    #: The partner the opt-in box named, when it named one (else the campaign's organizer did).
+    #: Only that partner may ever receive this supporter's details.
+    opted_in_to: Mapped[str | None] = mapped_column(String(64))
     consented: Mapped[bool] = mapped_column(default=False)
     #: Keyed, truncated digest of the supporter's IP address; the address itself is never stored.
     ip_digest: Mapped[str | None] = mapped_column(String(32))
@@ -144,3 +147,19 @@ class SpentFormToken(db.Model):
 
     nonce: Mapped[str] = mapped_column(String(32), primary_key=True)
     expires_at: Mapped[datetime] = mapped_column(index=True)
+
+
+class Organizer(db.Model):
+    """Someone who may sign in to the dashboard. A partner's organizer sees only that partner's supporters."""
+
+    __tablename__ = "organizers"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    #: Werkzeug's salted scrypt hash; the password itself is shown once, when the CLI makes it.
+    password_hash: Mapped[str] = mapped_column(String(256))
+    #: A partner's source code, or None for the campaign's own organizers (who see everything).
+    partner_code: Mapped[str | None] = mapped_column(String(64))
+    #: Part of every session's check: changing it (on signing out, or a new password) ends every session.
+    session_key: Mapped[str] = mapped_column(String(32), default="", server_default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -1,0 +1,68 @@
+"""The organizers' dashboard in a browser, in Spanish and English: every page passes axe, fits a
+phone, and signing in, reading the charts and asking for an export work by keyboard alone."""
+
+import re
+
+import pytest
+
+from tests.browser.conftest import axe_violations
+from tests.browser.conftest import screenshot
+from tests.conftest import sign
+from tests.test_organizers import backdate
+from widget.embedding.partners import add_partner
+
+LANGUAGES = ["es", "en"]
+
+
+@pytest.fixture
+def password(widget_app):
+    with widget_app.app_context():
+        add_partner("red-ca", "Red de Apoyo California")
+    client = widget_app.test_client()
+    for number, (lang, source) in enumerate([("es", "red-ca"), ("en", None), ("es", None)]):
+        sign(client, lang=lang, source=source, email=f"person{number}@example.org")
+    backdate(widget_app, "person2@example.org", 5)
+    output = widget_app.test_cli_runner().invoke(args=["organizers", "add", "olga"]).output
+    return re.search(r"shown only now: (\S+)", output).group(1)
+
+
+def check(page, name):
+    assert axe_violations(page) == [], name
+    assert page.evaluate("document.documentElement.scrollWidth <= document.documentElement.clientWidth"), name
+    screenshot(page, name)
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_every_dashboard_page_passes_axe_and_works_by_keyboard(page, widget_server, password, lang):
+    page.goto(f"{widget_server.url}/dashboard/?lang={lang}")
+    check(page, f"dashboard-sign-in-{lang}")
+
+    page.locator("input[name=username]").fill("olga")
+    page.locator("input[name=password]").fill("wrong")
+    page.locator("input[name=password]").press("Enter")
+    page.locator("[role=alert]").wait_for()
+    check(page, f"dashboard-sign-in-failed-{lang}")
+
+    page.locator("input[name=username]").fill("olga")
+    page.locator("input[name=password]").fill(password)
+    page.locator("input[name=password]").press("Enter")
+    page.locator("table").wait_for()
+    check(page, f"dashboard-campaigns-{lang}")
+
+    page.locator("table a[href*=demo-petition]").focus()
+    page.keyboard.press("Enter")
+    page.locator("svg rect").first.wait_for(state="attached")
+    page.locator("details.chart__numbers summary").click()
+    check(page, f"dashboard-campaign-{lang}")
+
+    page.locator("input[name=since]").fill("2026-11-20")
+    page.locator("input[name=until]").fill("2026-11-01")
+    page.locator("form.dashboard__export button").click()
+    page.locator("form.dashboard__export .error").wait_for()
+    check(page, f"dashboard-export-error-{lang}")
+
+    page.locator("input[name=since]").fill("")
+    page.locator("input[name=until]").fill("")
+    with page.expect_download() as download:
+        page.locator("form.dashboard__export button").click()
+    assert download.value.suggested_filename == "demo-petition.csv"

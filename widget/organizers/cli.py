@@ -1,0 +1,229 @@
+"""Organizers' commands: campaign counts, close and reopen, exports, delivery lists, privacy, accounts."""
+
+import os
+import sys
+from datetime import UTC
+from datetime import datetime
+from datetime import timedelta
+
+import click
+from flask import current_app
+from flask.cli import AppGroup
+from flask.cli import with_appcontext
+from sqlalchemy import select
+
+from widget.command_errors import reported
+from widget.embedding.partners import find_partner
+from widget.extensions import db
+from widget.organizers import accounts
+from widget.organizers import delivery
+from widget.organizers import privacy
+from widget.organizers.exports import EXPORTS
+from widget.organizers.reports import campaign_counts
+from widget.organizers.scope import Scope
+from widget.storage.models import Campaign
+from widget.storage.models import Organizer
+
+supporters_group = AppGroup("supporters", help="Erase a supporter's data; expire old personal details.")
+organizers_group = AppGroup("organizers", help="Accounts for the organizers' dashboard.")
+DATE = click.DateTime(["%Y-%m-%d"])
+
+
+def find_campaign(slug):
+    campaign = db.session.scalar(select(Campaign).where(Campaign.slug == slug))
+    if campaign is None:
+        known = ", ".join(db.session.scalars(select(Campaign.slug).order_by(Campaign.slug))) or "none loaded"
+        raise click.ClickException(f"no campaign named {slug!r} (campaigns: {known})")
+    return campaign
+
+
+def checked_partner(code):
+    if code is not None and find_partner(code) is None:
+        raise click.ClickException(f"no partner with code {code!r} (see `partners list`)")
+    return code
+
+
+def write_out(chunks, path, force=False):
+    """Write text pieces to standard output ('-') or to a new file only its owner can read."""
+    if path == "-":
+        for chunk in chunks:
+            sys.stdout.write(chunk)
+        return
+    flags = os.O_WRONLY | os.O_CREAT | (os.O_TRUNC if force else os.O_EXCL)
+    try:
+        descriptor = os.open(path, flags, 0o600)
+    except FileExistsError as error:
+        raise click.ClickException(f"{path} already exists: choose another name, or add --force") from error
+    with open(descriptor, "w", encoding="utf-8", newline="") as stream:
+        for chunk in chunks:
+            stream.write(chunk)
+
+
+@click.command("list")
+@with_appcontext
+@click.option("--partner", help="Count only what came through this partner.")
+@click.option("--days", default=14, show_default=True, type=click.IntRange(0, 3660),
+              help="How many days, up to today, to show one by one.")
+def list_campaigns_command(partner, days):
+    """Every campaign with its counts: in all, per partner, per language and per day."""
+    checked_partner(partner)
+    campaigns = list(db.session.scalars(select(Campaign).order_by(Campaign.slug)))
+    if not campaigns:
+        click.echo("No campaigns loaded: run `flask --app widget setup`.")
+    for campaign in campaigns:
+        counts = campaign_counts(Scope(campaign, partner))
+        noun = "calls" if campaign.kind == "call" else "signatures"
+        click.echo(f"{campaign.slug}\t{campaign.kind}\t{campaign.status}\t{counts.total} {noun}")
+        if counts.total:
+            click.echo(f"  partners:  {listed((source or '(no code)', n) for source, n in counts.by_source.items())}")
+            click.echo(f"  languages: {listed(counts.by_language.items())}")
+            if days:
+                first = datetime.now(UTC).date() - timedelta(days=days - 1)
+                click.echo(f"  days:      {listed((day, n) for day, n in counts.by_day if day >= first)}")
+
+
+def listed(pairs):
+    return ", ".join(f"{label} {count}" for label, count in pairs)
+
+
+def set_status(slug, status, allowed_from):
+    campaign = find_campaign(slug)
+    if campaign.status == status:
+        click.echo(f"{slug} is already {status}.")
+        return
+    if campaign.status not in allowed_from:
+        raise click.ClickException(f"{slug} is a {campaign.status} campaign; only a {allowed_from} one can be {status}")
+    campaign.status = status
+    db.session.commit()
+    click.echo(f"{slug} is now {status}.")
+    click.echo(f"Set `status: {status}` in its campaign file too: the next change to that file sets its status.")
+
+
+@click.command("close")
+@with_appcontext
+@click.argument("slug")
+def close_command(slug):
+    """Close a live campaign: it stays visible, says it is closed, and takes no more actions."""
+    set_status(slug, "closed", "live")
+
+
+@click.command("reopen")
+@with_appcontext
+@click.argument("slug")
+def reopen_command(slug):
+    """Reopen a closed campaign."""
+    set_status(slug, "live", "closed")
+
+
+@click.command("export")
+@with_appcontext
+@click.argument("slug")
+@click.option("--format", "file_format", type=click.Choice(sorted(EXPORTS)), default="csv", show_default=True,
+              help="csv (opens in Excel and LibreOffice) or json (OSDI signatures or outreaches).")
+@click.option("--partner", help="Only this partner's supporters who asked for its updates.")
+@click.option("--since", type=DATE, help="From this day (YYYY-MM-DD, UTC).")
+@click.option("--until", type=DATE, help="To the end of this day (YYYY-MM-DD, UTC).")
+@click.option("--output", "-o", default="-", show_default=True, help="File to write (readable by you only), or -.")
+@click.option("--force", is_flag=True, help="Overwrite the output file if it exists.")
+def export_command(slug, file_format, partner, since, until, output, force):
+    """Export a campaign's signatures (or calls): every field, or a partner's share."""
+    since, until = since and since.date(), until and until.date()
+    if since and until and since > until:
+        raise click.ClickException("--since is after --until")
+    scope = Scope(find_campaign(slug), checked_partner(partner), since, until)
+    write_out(EXPORTS[file_format](scope), output, force)
+
+
+@click.command("deliver")
+@with_appcontext
+@click.argument("slug")
+@click.option("--format", "file_format", type=click.Choice(["csv", "html"]), default="html", show_default=True,
+              help="html: a page to print and hand over; csv: the same list for a spreadsheet.")
+@click.option("--language", help="The campaign language to write it in (default: the campaign's own).")
+@click.option("--output", "-o", default="-", show_default=True, help="File to write (readable by you only), or -.")
+@click.option("--force", is_flag=True, help="Overwrite the output file if it exists.")
+def deliver_command(slug, file_format, language, output, force):
+    """The list the petition's target receives: only the fields the campaign promised to deliver."""
+    campaign = find_campaign(slug)
+    with reported(delivery.DeliveryError):
+        if file_format == "html":
+            chunks = [delivery.render_delivery_page(campaign, language)]
+        else:
+            chunks = delivery.delivery_csv(campaign, language)
+    write_out(chunks, output, force)
+
+
+@supporters_group.command("erase")
+@click.argument("email")
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+def erase_command(email, yes):
+    """Delete every signature given with EMAIL, on every campaign, and say how many.
+
+    Give - as EMAIL to read the address from standard input, so it stays out of shell history.
+    """
+    if email == "-":
+        email = sys.stdin.readline().strip()
+    if not yes:
+        click.confirm(f"Delete every signature given with {email}? This cannot be undone", abort=True)
+    with reported(privacy.PrivacyError):
+        removed = privacy.erase_supporter(email)
+    if not removed:
+        click.echo("Nothing is stored for that address.")
+    for slug, count in removed.items():
+        click.echo(f"{slug}: {count} signature{'s' if count != 1 else ''} deleted")
+    click.echo(f"Removed {sum(removed.values())} in all.")
+
+
+@supporters_group.command("expire")
+@click.option("--days", type=int, help="Retention period in days (default: MEGAFONO_RETENTION_DAYS).")
+def expire_command(days):
+    """Blank the personal details of signatures older than the retention period; counts stay."""
+    days = days if days is not None else current_app.config["RETENTION_DAYS"]
+    with reported(privacy.PrivacyError):
+        count = privacy.apply_retention(days)
+    click.echo(f"Personal details removed from {count} signatures older than {days} days.")
+
+
+@organizers_group.command("add")
+@click.argument("username")
+@click.option("--partner", help="A partner's code: the account sees only that partner's supporters.")
+def organizers_add_command(username, partner):
+    """Make a dashboard account and print its password (shown this once)."""
+    with reported(accounts.AccountError):
+        organizer, password = accounts.add_organizer(username, partner)
+    scope = f"partner {partner} only" if partner else "every campaign and supporter"
+    click.echo(f"Account {organizer.username} ({scope}). Password, shown only now: {password}")
+
+
+@organizers_group.command("reset-password")
+@click.argument("username")
+def organizers_reset_command(username):
+    """Give an account a new password (signing it out everywhere) and print it."""
+    with reported(accounts.AccountError):
+        password = accounts.reset_password(username)
+    click.echo(f"New password for {username}, shown only now: {password}")
+
+
+@organizers_group.command("remove")
+@click.argument("username")
+def organizers_remove_command(username):
+    """Delete an account."""
+    with reported(accounts.AccountError):
+        accounts.remove_organizer(username)
+    click.echo(f"Account {username} removed.")
+
+
+@organizers_group.command("list")
+def organizers_list_command():
+    """Every account and what it may see."""
+    for organizer in db.session.scalars(select(Organizer).order_by(Organizer.username)):
+        click.echo(f"{organizer.username}\t{organizer.partner_code or '(all)'}")
+
+
+def init_app(app, campaigns_group):
+    for command in (list_campaigns_command, close_command, reopen_command):
+        campaigns_group.add_command(command)
+    app.cli.add_command(export_command)
+    app.cli.add_command(deliver_command)
+    app.cli.add_command(supporters_group)
+    app.cli.add_command(organizers_group)

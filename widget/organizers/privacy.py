@@ -1,0 +1,71 @@
+"""Supporters' rights over what they gave: erasure on request, and expiry after a retention period."""
+
+from collections import Counter
+from datetime import timedelta
+
+from email_validator import EmailNotValidError
+from email_validator import validate_email
+from sqlalchemy import func
+from sqlalchemy import or_
+from sqlalchemy import select
+from sqlalchemy import update
+
+from widget.extensions import db
+from widget.forms import email_key
+from widget.storage.models import Campaign
+from widget.storage.models import Signature
+from widget.storage.models import utcnow
+
+#: What a signature says about the person; retention removes these and keeps the rest for counting.
+PERSONAL_FIELDS = ("given_name", "family_name", "email", "email_key", "city", "postal_code", "country", "ip_digest")
+
+
+class PrivacyError(ValueError):
+    """The request cannot be carried out as given; the message says why."""
+
+
+def erase_supporter(address):
+    """Delete every signature given with this address, on every campaign; return {slug: count}.
+
+    Counts go down with them: the person withdrew. Call reports are not touched; they never
+    held anything that says who called.
+    """
+    try:
+        normalized = validate_email(address, check_deliverability=False).normalized
+    except EmailNotValidError as error:
+        raise PrivacyError(f"{address!r} is not an email address") from error
+    matches = or_(
+        Signature.email_key == email_key(normalized),
+        # Rows keyed before a change of secret key still carry the address itself.
+        func.lower(Signature.email) == normalized.lower(),
+    )
+    found = db.session.execute(
+        select(Signature.id, Signature.campaign_id, Campaign.slug).join(Campaign).where(matches)
+    ).all()
+    removed = Counter((campaign_id, slug) for _, campaign_id, slug in found)
+    if found:
+        db.session.execute(Signature.__table__.delete().where(Signature.id.in_([row.id for row in found])))
+        for (campaign_id, _), count in removed.items():
+            db.session.execute(
+                update(Campaign).where(Campaign.id == campaign_id)
+                .values(action_count=Campaign.action_count - count)
+            )
+    db.session.commit()
+    return {slug: count for (_, slug), count in sorted(removed.items(), key=lambda item: item[0][1])}
+
+
+def apply_retention(days):
+    """Blank the personal details of signatures older than `days`; return how many were blanked.
+
+    The rows stay, with their campaign, language, source and date, so every count stays right.
+    """
+    if days < 1:
+        raise PrivacyError("the retention period must be at least one day")
+    cutoff = utcnow() - timedelta(days=days)
+    result = db.session.execute(
+        update(Signature)
+        .where(Signature.created_at < cutoff, or_(*(getattr(Signature, name).is_not(None) for name in PERSONAL_FIELDS)))
+        .values(**dict.fromkeys(PERSONAL_FIELDS))
+    )
+    db.session.commit()
+    return result.rowcount
