@@ -6,15 +6,23 @@ reported as requests per second and p50/p99 latency, and as a ratio to its yards
 app. Run with `make bench` or `.venv/bin/python bench/http_bench.py` (needs `wrk`).
 """
 
+import json
 import os
 import re
 import shutil
 import subprocess
 import sys
 import tempfile
+import time
 import urllib.request
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlencode
+
+from sqlalchemy import create_engine
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -23,11 +31,21 @@ from tests.servers import Gunicorn  # noqa: E402
 from tests.servers import answers  # noqa: E402
 from tests.servers import free_port  # noqa: E402
 from tests.servers import wait_until  # noqa: E402
+from tests.servers import worker_pids  # noqa: E402
 from widget import PROJECT_ROOT  # noqa: E402
+from widget import create_app  # noqa: E402
+from widget.config import normalize_database_url  # noqa: E402
+from widget.security.form_token import issue_form_token  # noqa: E402
 
+SECRET_KEY = "megafono-bench-key"  # noqa: S105 - a throwaway server's key, for signing its form tokens
 CONNECTIONS = 50
 SECONDS = int(os.environ.get("BENCH_SECONDS", 10))
 WORKERS = int(os.environ.get("WEB_CONCURRENCY", 2 * (os.cpu_count() or 1) + 1))
+DATABASES = os.environ.get("BENCH_DATABASES", "sqlite,postgresql").split(",")
+#: Enough one-use form tokens for every post a scenario can send.
+POSTS = int(os.environ.get("BENCH_POSTS", 40_000))
+MILLION = int(os.environ.get("BENCH_ROWS", 1_000_000))
+ZIP_SAMPLE = (PROJECT_ROOT.parent / "shared" / "data" / "us-congress" / "zccd.csv").read_text().splitlines()[1:2000:20]
 
 
 @dataclass
@@ -46,11 +64,13 @@ def milliseconds(text):
     return float(value) * {"us": 0.001, "ms": 1, "s": 1000}[unit]
 
 
-def load(url):
-    """wrk against one URL, after a short warm-up; the numbers it reports."""
-    subprocess.run(["wrk", "-t2", f"-c{CONNECTIONS}", "-d2s", url], capture_output=True, check=True)
+def load(url, script=None):
+    """wrk against one URL (GET, or what the script sends), after a short warm-up for GETs."""
+    extra = ["-s", str(script)] if script else []
+    if not script:
+        subprocess.run(["wrk", "-t2", f"-c{CONNECTIONS}", "-d2s", url], capture_output=True, check=True)
     output = subprocess.run(
-        ["wrk", "-t2", f"-c{CONNECTIONS}", f"-d{SECONDS}s", "--latency", url],
+        ["wrk", "-t2", f"-c{CONNECTIONS}", f"-d{SECONDS}s", "--latency", *extra, url],
         capture_output=True, text=True, check=True,
     ).stdout
     errors = sum(int(n) for n in re.findall(r"(?:connect|read|write|timeout) (\d+)", output))
@@ -101,7 +121,118 @@ def report(name, result, yardstick=None, budget=None):
     ratio = f"   {result.requests_per_second / yardstick.requests_per_second:4.0%} of hello" if yardstick else ""
     goal = f" (budget {budget:.0%})" if budget else ""
     flag = f"   ERRORS: {result.errors}" if result.errors else ""
-    print(f"{name:<38}{result.line()}{ratio}{goal}{flag}")
+    print(f"{name:<44}{result.line()}{ratio}{goal}{flag}", flush=True)
+
+
+def posting_script(folder, name, bodies):
+    """A wrk script that posts each body once (a fresh form token and address every time)."""
+    script = folder / f"{name}.lua"
+    listed = ",\n".join(json.dumps(body) for body in bodies)
+    script.write_text(f"""
+bodies = {{
+{listed}
+}}
+local threads = 0
+function setup(thread) thread:set("offset", threads); threads = threads + 1 end
+local sent = 0
+function request()
+  sent = sent + 1
+  local body = bodies[((sent * 2 + offset) % #bodies) + 1]
+  return wrk.format("POST", nil, {{["Content-Type"] = "application/x-www-form-urlencoded",
+                                  ["Sec-Fetch-Site"] = "same-origin"}}, body)
+end
+""")
+    return script
+
+
+def form_bodies(database_url, slug, fields, count):
+    """Bodies with tokens signed as the server signs them, shown a minute ago (no "too quick")."""
+    app = create_app({"TESTING": True, "SECRET_KEY": SECRET_KEY, "SQLALCHEMY_DATABASE_URI": database_url})
+    shown = time.time() - 60
+    with app.app_context():
+        return [urlencode({"token": issue_form_token(slug, shown), **fields(number)}) for number in range(count)]
+
+
+def worker_rss_mib(master_pid):
+    """The largest resident memory of the master's workers, in MiB."""
+    sizes = []
+    for pid in worker_pids(master_pid):
+        status = Path(f"/proc/{pid}/status").read_text()
+        sizes.append(int(re.search(r"^VmRSS:\s+(\d+)", status, re.MULTILINE).group(1)) / 1024)
+    return max(sizes)
+
+
+def fill_signatures(database_url, count):
+    """Store `count` more signatures on the demo petition, straight into the database."""
+    engine = create_engine(normalize_database_url(database_url))
+    numbers = ("SELECT n FROM generate_series(1, :count) AS n" if engine.dialect.name == "postgresql" else
+               "WITH RECURSIVE s(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM s WHERE n < :count) SELECT n FROM s")
+    with engine.begin() as connection:
+        campaign = connection.execute(text("SELECT id FROM campaigns WHERE slug = 'demo-petition'")).scalar()
+        insert = (
+            "INSERT INTO signatures (campaign_id, given_name, email, email_key, language, opted_in, consented, "
+            "created_at) SELECT :campaign, 'Bench', 'bench' || n || '@example.org', 'bench-' || n, 'es', "
+            "false, false, CURRENT_TIMESTAMP FROM ({numbers}) AS numbers"
+        )
+        connection.execute(text(insert.format(numbers=numbers)), {"campaign": campaign, "count": count})
+        connection.execute(text("UPDATE campaigns SET action_count = action_count + :count WHERE id = :campaign"),
+                           {"campaign": campaign, "count": count})
+    engine.dispose()
+
+
+@contextmanager
+def fresh_database(kind, folder):
+    if kind == "sqlite":
+        yield f"sqlite:///{folder / 'bench.sqlite3'}"
+        return
+    server = os.environ.get("MEGAFONO_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")
+    admin = create_engine(normalize_database_url(server), isolation_level="AUTOCOMMIT")
+    name = f"megafono_bench_{os.getpid()}"
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield make_url(normalize_database_url(server)).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def bench_database(kind, folder, hello):
+    """Every scenario on one database: embed page, submission, call lookup, 1 vs 1,000,000 rows."""
+    with fresh_database(kind, folder) as database_url:
+        megafono = Gunicorn(database_url, workers=WORKERS, secret_key=SECRET_KEY,
+                            MEGAFONO_GRAPHICS_DIR=str(folder / f"graphics-{kind}"))
+        megafono.setup()
+        megafono.start()
+        try:
+            embed = f"{megafono.url}/embed/demo-petition?lang=es"
+            few = load(embed)
+            report(f"{kind}: embed page", few, hello, budget=0.6)
+            bodies = form_bodies(database_url, "demo-petition", lambda n: {
+                "given_name": "Ana", "family_name": "Pérez", "city": "Soyapango",
+                "email": f"{kind}-{n}@example.org"}, POSTS)
+            report(f"{kind}: petition submission", load(embed, posting_script(folder, f"sign-{kind}", bodies)),
+                   hello, budget=0.3)
+            zips = [line.split(",")[2] for line in ZIP_SAMPLE]
+            bodies = form_bodies(database_url, "demo-call", lambda n: {
+                "step": "start", "postal_code": zips[n % len(zips)]}, POSTS)
+            report(f"{kind}: call lookup (ZIP to members)",
+                   load(f"{megafono.url}/embed/demo-call?lang=es", posting_script(folder, f"call-{kind}", bodies)),
+                   hello)
+            if kind == "sqlite":
+                report("cached graphic (og, versioned)", load(versioned_graphic_address(megafono.url)), hello,
+                       budget=0.8)
+            rss = worker_rss_mib(megafono.process.pid)
+            fill_signatures(database_url, MILLION)
+            many = load(embed)
+            report(f"{kind}: embed page, 1,000,000 more signatures", many, hello)
+            ratio = many.requests_per_second / few.requests_per_second
+            print(f"{kind}: embed page with 1M more rows / with few: {ratio:.0%} (budget: within 20%);"
+                  f" worker RSS after load: {rss:.0f} MiB", flush=True)
+        finally:
+            megafono.stop()
 
 
 def main():
@@ -109,21 +240,16 @@ def main():
         print("wrk is not installed (apt-get install wrk)", file=sys.stderr)
         return 1
     folder = Path(tempfile.mkdtemp(prefix="megafono-bench-"))
-    megafono = Gunicorn(f"sqlite:///{folder / 'bench.sqlite3'}", workers=WORKERS,
-                        MEGAFONO_GRAPHICS_DIR=str(folder / "graphics"))
-    megafono.setup()
-    megafono.start()
     try:
-        graphic = versioned_graphic_address(megafono.url)
-        drawn = next((folder / "graphics").rglob("*.png"))
-        with BareApp(drawn) as bare:
-            print(f"gunicorn: {WORKERS} workers, {CONNECTIONS} connections, {SECONDS} s per line")
+        with BareApp(PROJECT_ROOT / "static" / "widget.css") as bare:
+            print(f"gunicorn: {WORKERS} workers, {CONNECTIONS} connections, {SECONDS} s per line", flush=True)
             hello = load(f"{bare.url}/hello")
             report("bare Flask: hello", hello)
-            report("bare Flask: the same PNG (send_file)", load(f"{bare.url}/file"), hello)
-            report("cached graphic (og, versioned)", load(graphic), hello, budget=0.8)
+            bare_rss = worker_rss_mib(bare.process.pid)
+            for kind in DATABASES:
+                bench_database(kind, folder, hello)
+            print(f"bare Flask worker RSS: {bare_rss:.0f} MiB", flush=True)
     finally:
-        megafono.stop()
         shutil.rmtree(folder, ignore_errors=True)
     return 0
 

@@ -1,18 +1,26 @@
 """Under load and through an outage: every signature counted exactly, nothing lost, no 500s."""
 
+import os
 import re
+import shutil
+import signal
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import requests
+from sqlalchemy import event
 
+from tests.conftest import DEMO_CAMPAIGNS
 from tests.conftest import SUPPORTER
 from tests.conftest import close_database
 from tests.conftest import make_app
 from tests.conftest import sign
 from tests.servers import Gunicorn
 from tests.servers import PrivatePostgres
+from tests.servers import worker_pids
+from widget.campaigns.loader import campaign_files
+from widget.campaigns.loader import load_campaign_files
 from widget.extensions import db
 from widget.storage.models import CallReport
 from widget.storage.models import Campaign
@@ -26,6 +34,12 @@ REPEATS = 60
 
 def token_from(html):
     return re.search(r'name="token" value="([^"]+)"', html).group(1)
+
+
+def post_signature(form, token, email, timeout=60):
+    """Send the petition form as a browser on our own page does, through a real server."""
+    return requests.post(form, data={"token": token, **SUPPORTER, "email": email},
+                         headers={"Sec-Fetch-Site": "same-origin"}, allow_redirects=False, timeout=timeout)
 
 
 @pytest.fixture
@@ -54,13 +68,7 @@ def test_hundreds_of_simultaneous_signatures_are_counted_exactly(database_url):
         def post(pair):
             email, token = pair
             start.wait()
-            return requests.post(
-                form,
-                data={"token": token, **SUPPORTER, "email": email},
-                headers={"Sec-Fetch-Site": "same-origin"},
-                allow_redirects=False,
-                timeout=60,
-            ).status_code
+            return post_signature(form, token, email).status_code
 
         with ThreadPoolExecutor(max_workers=100) as pool:
             posts = pool.map(post, zip(emails, tokens, strict=True))
@@ -163,3 +171,109 @@ def test_calls_reported_at_the_same_moment_are_counted_exactly(database_url):
     with app.app_context():
         assert db.session.query(CallReport).count() == CALLERS * 3
     close_database(app)
+
+
+def test_a_worker_killed_under_load_loses_no_acknowledged_signature(database_url):
+    server = Gunicorn(database_url, workers=2)
+    server.setup()
+    server.start()
+    form = f"{server.url}/embed/demo-petition?lang=es"
+    emails = [f"survivor{number}@example.org" for number in range(160)]
+    try:
+        with ThreadPoolExecutor(max_workers=20) as pool:
+            tokens = list(pool.map(lambda _: token_from(requests.get(form, timeout=30).text), emails))
+        threading.Event().wait(2.1)  # a person takes a moment to fill in the form
+
+        def post(pair):
+            email, token = pair
+            try:
+                response = post_signature(form, token, email)
+            except requests.RequestException:
+                return None  # the connection died with the worker: the supporter saw an error
+            return email if response.status_code == 303 else None
+
+        with ThreadPoolExecutor(max_workers=16) as pool:
+            futures = [pool.submit(post, pair) for pair in zip(emails, tokens, strict=True)]
+            while sum(future.done() for future in futures) < 40:
+                threading.Event().wait(0.01)
+            victim = worker_pids(server.process.pid)[0]
+            os.kill(victim, signal.SIGKILL)
+            acknowledged = {future.result() for future in futures} - {None}
+        counted = requests.get(f"{server.url}/api/v1/campaigns/demo-petition", timeout=10).json()["count"]
+        assert victim not in worker_pids(server.process.pid), "gunicorn replaced the killed worker"
+    finally:
+        server.stop()
+
+    assert len(acknowledged) > 100
+    app = make_app(database_url)
+    with app.app_context():
+        stored = {row.email for row in db.session.query(Signature)}
+        assert acknowledged <= stored, "an acknowledged signature was lost"
+        count = db.session.query(Campaign.action_count).filter_by(slug="demo-petition").scalar()
+        assert counted == len(stored) == count
+    close_database(app)
+
+
+def test_a_read_only_sqlite_file_is_a_clear_503(tmp_path, sqlite_template, caplog):
+    path = tmp_path / "read-only.sqlite3"
+    shutil.copyfile(sqlite_template, path)
+    writable = make_app(f"sqlite:///{path}")
+    with writable.app_context():
+        load_campaign_files(campaign_files(DEMO_CAMPAIGNS))
+    close_database(writable)
+    app = make_app(f"sqlite:///file:{path}?mode=ro&uri=true")
+    client = app.test_client()
+    assert client.get("/embed/demo-petition?lang=es").status_code == 200  # reading still works
+    refused = sign(client)
+    assert refused.status_code == 503 and "No se guardó nada" in refused.get_data(as_text=True)
+    assert "attempt to write a readonly database" in caplog.text
+    close_database(app)
+
+
+def test_a_full_sqlite_file_is_a_clear_503(tmp_path, sqlite_template, caplog):
+    path = tmp_path / "full.sqlite3"
+    shutil.copyfile(sqlite_template, path)
+    app = make_app(f"sqlite:///{path}")
+    with app.app_context():
+        load_campaign_files(campaign_files(DEMO_CAMPAIGNS))
+
+        @event.listens_for(db.engine, "connect")
+        def no_room_to_grow(connection, _):
+            pages = connection.execute("PRAGMA page_count").fetchone()[0]
+            connection.execute(f"PRAGMA max_page_count = {pages}")
+
+        db.engine.dispose()
+    client = app.test_client()
+    emails = (f"filler{number}@example.org" for number in range(400))
+    statuses = {sign(client, email=next(emails), city="x" * 90).status_code for _ in range(400)}
+    assert 503 in statuses and 500 not in statuses
+    assert "database or disk is full" in caplog.text
+    close_database(app)
+
+
+def test_two_servers_on_one_database_act_as_one(database_url):
+    """Behind a load balancer: a form shown by one server is taken by the other, once only."""
+    first, second = Gunicorn(database_url, workers=2), Gunicorn(database_url, workers=2)
+    first.setup()
+    for server in (first, second):
+        server.start()
+    try:
+        tokens = [token_from(requests.get(f"{first.url}/embed/demo-petition?lang=es", timeout=10).text)
+                  for _ in range(20)]
+        threading.Event().wait(2.1)
+
+        def post(server, token, email):
+            return post_signature(f"{server.url}/embed/demo-petition?lang=es", token, email, timeout=30)
+
+        statuses = [post((first, second)[number % 2], token, f"lb{number}@example.org").status_code
+                    for number, token in enumerate(tokens)]
+        # A token spent on one server is spent on the other too.
+        replayed = post(second, tokens[0], "replay@example.org")
+        counts = {requests.get(f"{server.url}/api/v1/campaigns/demo-petition", timeout=10).json()["count"]
+                  for server in (first, second)}
+    finally:
+        first.stop()
+        second.stop()
+    assert statuses == [303] * 20
+    assert replayed.status_code == 400 and "ya se había enviado" in replayed.text
+    assert counts == {20}

@@ -31,6 +31,10 @@ PAGES = {
         _l("That was too much text"),
         _l("What you sent is too long for this form. Please shorten it and try again."),
     ),
+    429: (
+        _l("That was a lot of tries in a short time"),
+        _l("Nothing was saved. Please wait a few minutes and try again."),
+    ),
     500: (_l("Something went wrong on our side"), _l("Please try again in a few minutes.")),
     503: (_l("We are briefly unavailable"), _l("Please try again in a few minutes.")),
 }
@@ -78,11 +82,20 @@ def http_error(error):
 
 def database_unavailable(error):
     """The database cannot be reached: say so, roll back, and let the pool reconnect next time."""
-    log.warning("database unavailable: %s", type(getattr(error, "orig", None) or error).__name__)
+    log.warning("database unavailable: %s", outage_reason(error))
     discard_session()
     response = error_page(503)
     response.headers["Retry-After"] = "30"
     return response
+
+
+def outage_reason(error):
+    """What an operator needs to read in the log. SQLite's messages name the problem ("database or
+    disk is full", "attempt to write a readonly database") and never the data; others' may."""
+    cause = getattr(error, "orig", None) or error
+    if type(cause).__module__.startswith("sqlite3"):
+        return f"{type(cause).__name__}: {cause}"
+    return type(cause).__name__
 
 
 def database_error(error):

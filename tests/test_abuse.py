@@ -1,0 +1,104 @@
+"""Abuse controls: rate limits per address, per email on a campaign and on the organizers'
+sign-in, answered with a translated 429 inside the widget's frame; shared through Redis."""
+
+import secrets
+import shutil
+
+import pytest
+import redis
+
+from tests.conftest import DEMO_CAMPAIGNS
+from tests.conftest import SAME_ORIGIN
+from tests.conftest import action_count
+from tests.conftest import close_database
+from tests.conftest import make_app
+from tests.conftest import sign
+from tests.test_call import single_district_zip
+from tests.test_call import start
+from widget.campaigns.loader import campaign_files
+from widget.campaigns.loader import load_campaign_files
+
+REDIS_URL = "redis://127.0.0.1:6379/15"
+
+
+@pytest.fixture
+def limited(tmp_path, sqlite_template):
+    """An app factory on one SQLite database, with limits as a test sets them."""
+    database = tmp_path / "limits.sqlite3"
+    shutil.copyfile(sqlite_template, database)
+    apps = []
+
+    def make(**limits):
+        app = make_app(f"sqlite:///{database}", **limits)
+        with app.app_context():
+            load_campaign_files(campaign_files(DEMO_CAMPAIGNS))
+        apps.append(app)
+        return app
+
+    yield make
+    for app in apps:
+        close_database(app)
+
+
+def test_one_address_sending_too_often_gets_a_spanish_429_in_the_frame(limited):
+    app = limited(RATE_LIMIT_PER_ADDRESS="3 per minute")
+    client = app.test_client()
+    for number in range(3):
+        assert sign(client, email=f"person{number}@example.org").status_code < 400
+    refused = sign(client, email="person3@example.org")
+    assert refused.status_code == 429
+    page = refused.get_data(as_text=True)
+    assert "No se guardó nada" in page and '<html lang="es">' in page
+    assert "frame-ancestors *" in refused.headers["Content-Security-Policy"]
+    assert int(refused.headers["Retry-After"]) > 0
+    assert action_count(app) == 3
+    # Reading is never limited: the widget still shows.
+    assert client.get("/embed/demo-petition?lang=es").status_code == 200
+    # Another address is a different person.
+    other = app.test_client()
+    other.environ_base["REMOTE_ADDR"] = "198.51.100.9"
+    assert sign(other, email="person4@example.org").status_code < 400
+
+
+def test_one_email_on_one_campaign_is_limited_whatever_the_address(limited):
+    app = limited(RATE_LIMIT_PER_EMAIL="2 per hour")
+    for number in range(2):
+        client = app.test_client()
+        client.environ_base["REMOTE_ADDR"] = f"198.51.100.{number + 1}"
+        assert sign(client, email="Same.Person@example.org").status_code < 400
+    client = app.test_client()
+    client.environ_base["REMOTE_ADDR"] = "198.51.100.50"
+    assert sign(client, email="same.person@EXAMPLE.org", lang="en").status_code == 429
+    assert sign(client, email="someone.else@example.org").status_code < 400
+    assert action_count(app) == 2
+
+
+def test_call_steps_carry_no_email_and_are_only_limited_per_address(limited):
+    app = limited(RATE_LIMIT_PER_EMAIL="1 per hour")
+    client = app.test_client()
+    for _ in range(3):
+        assert start(client, postal_code=single_district_zip()).status_code == 200
+
+
+def test_password_guessing_is_slowed(limited):
+    app = limited(RATE_LIMIT_SIGN_IN="2 per minute")
+    client = app.test_client()
+    for _ in range(2):
+        assert client.post("/dashboard/sign-in", data={"username": "x", "password": "y"}).status_code == 400
+    refused = client.post("/dashboard/sign-in?lang=es", data={"username": "x", "password": "y"})
+    assert refused.status_code == 429 and "frame-ancestors 'none'" in refused.headers["Content-Security-Policy"]
+
+
+def test_with_redis_every_server_shares_the_count(limited):
+    try:
+        redis.Redis.from_url(REDIS_URL).ping()
+    except redis.ConnectionError:
+        pytest.fail("Redis is not answering on 127.0.0.1:6379: see ../shared/README.md")
+    shared = {"REDIS_URL": REDIS_URL, "RATE_LIMIT_KEY_PREFIX": f"test-{secrets.token_hex(4)}",
+              "RATE_LIMIT_PER_ADDRESS": "3 per minute"}
+    first, second = limited(**shared).test_client(), limited(**shared).test_client()
+    assert sign(first, email="a@example.org").status_code < 400
+    assert sign(second, email="b@example.org").status_code < 400
+    assert sign(first, email="c@example.org").status_code < 400
+    assert sign(second, email="d@example.org").status_code == 429
+    assert first.post("/embed/demo-petition?lang=es", data={}, headers=SAME_ORIGIN).status_code == 429
