@@ -142,3 +142,23 @@ def wait_until_sized(frame_element, timeout=5.0):
         if time.monotonic() > deadline:
             raise AssertionError(f"iframe is {outer}px tall, its content {content}px")
         time.sleep(0.05)
+
+
+
+def click_in_frame(locator):
+    """Click something in a widget that another site frames, as a person would: scroll to it, see
+    it, then tap it.
+
+    Chromium draws such a frame in a process of its own and stops drawing it while it is off
+    screen. A click straight after Playwright's own scroll can then wait for a frame that is not
+    being drawn, or reach the partner's page because Chromium has not yet recorded where the
+    frame now is (each about one run in twenty). So the partner's page is scrolled first, and
+    given a moment to draw both pages before the click."""
+    page = locator.page
+    box = locator.bounding_box()
+    page.evaluate("([top, height]) => window.scrollBy(0, top + height / 2 - window.innerHeight / 2)",
+                  [box["y"], box["height"]])
+    # Waited for on Playwright's side: a page's own timers and frames may be stopped (no
+    # JavaScript, or a frame still off screen), and a promise waiting on them never settles.
+    page.wait_for_timeout(100)
+    locator.click()

@@ -6,6 +6,7 @@ from playwright.sync_api import expect
 
 from tests.browser.conftest import PHONE
 from tests.browser.conftest import axe_violations
+from tests.browser.conftest import click_in_frame
 from tests.browser.conftest import screenshot
 from tests.congress_sources import first_zip
 from tests.test_call import single_district_zip
@@ -134,14 +135,14 @@ def test_calling_without_javascript_in_a_cross_site_frame(browser, partner_site,
     frame.locator("input[name=postal_code]").fill(single_district_zip())
     frame.locator("input[name=city]").fill("Fresno")
     page.wait_for_timeout(2100)
-    frame.locator("button[type=submit]").last.click()
+    click_in_frame(frame.locator("button[type=submit]").last)
     expect(frame.locator(".call-progress")).to_have_text("Llamada 1 de 3")
     assert frame.locator("a.button--call").get_attribute("href").startswith("tel:+1")
-    frame.locator("button[value=talked_to_staff]").click()
+    click_in_frame(frame.locator("button[value=talked_to_staff]"))
     expect(frame.locator(".call-progress")).to_have_text("Llamada 2 de 3")
-    frame.locator("button[value=skip]").click()
+    click_in_frame(frame.locator("button[value=skip]"))
     expect(frame.locator(".call-progress")).to_have_text("Llamada 3 de 3")
-    frame.locator("button[value=no_answer]").click()
+    click_in_frame(frame.locator("button[value=no_answer]"))
     expect(frame.locator("h1")).to_have_text("¡Gracias por llamar!")
     assert page.url.endswith("/call.html")
     assert context.cookies() == []

@@ -3,6 +3,7 @@
 import pytest
 from playwright.sync_api import expect
 
+from tests.browser.conftest import click_in_frame
 from widget.extensions import db
 from widget.storage.models import Signature
 
@@ -41,7 +42,7 @@ def test_signing_inside_a_cross_site_iframe_without_cookies(embedded, widget_app
     assert frame.locator("h1").inner_text() == "Alto a las detenciones masivas y arbitrarias"
     fill_in(frame, given_name="Lucía", family_name="Martínez", email="lucia@example.org",
             city="Los Ángeles", postal_code="90001")
-    frame.locator("button[type=submit]").click()
+    click_in_frame(frame.locator("button[type=submit]"))
 
     expect(frame.locator("h1")).to_have_text("¡Gracias por firmar!")
     # The thank-you replaced the form inside the frame: the partner's page did not move on.
@@ -57,7 +58,7 @@ def test_signing_inside_a_cross_site_iframe_without_cookies(embedded, widget_app
 def test_errors_are_shown_in_the_frame_and_focus_moves_to_the_first_one(embedded):
     frame = embedded.frame_locator("iframe")
     fill_in(frame, given_name="Lucía", email="not-an-email")
-    frame.locator("button[type=submit]").click()
+    click_in_frame(frame.locator("button[type=submit]"))
     frame.locator(".error-summary").wait_for()
     expect(frame.locator(":focus")).to_have_attribute("name", "family_name")
     assert frame.locator("input[name=given_name]").input_value() == "Lucía"
@@ -72,7 +73,7 @@ def test_signing_with_javascript_off(browser, partner_site, widget_server, widge
     page.goto(partner_site.add("nojs.html", PARTNER_PAGE.format(src=widget)))
     frame = page.frame_locator("iframe")
     fill_in(frame, given_name="Sam", family_name="Lee", email="sam@example.org", city="Fresno")
-    frame.locator("button[type=submit]").click()
+    click_in_frame(frame.locator("button[type=submit]"))
     expect(frame.locator("h1")).to_have_text("Thank you for signing!")
     assert page.url == f"{partner_site.url}/nojs.html"
     context.close()

@@ -8,6 +8,7 @@ from urllib.parse import urlsplit
 import pytest
 from playwright.sync_api import expect
 
+from tests.browser.conftest import click_in_frame
 from tests.browser.conftest import wait_until_sized
 from widget.embedding import partners
 from widget.extensions import db
@@ -82,7 +83,7 @@ def test_several_widgets_size_themselves_and_credit_the_partner(page, partner_si
     # Errors make the form taller; the frame follows.
     frame = second.content_frame()
     form_height = wait_until_sized(second)
-    frame.locator("button[type=submit]").click()
+    click_in_frame(frame.locator("button[type=submit]"))
     frame.locator(".error-summary").wait_for()
     errors_height = wait_until_sized(second)
     assert errors_height > form_height
@@ -91,12 +92,12 @@ def test_several_widgets_size_themselves_and_credit_the_partner(page, partner_si
     for name, value in (("given_name", "Rosa"), ("family_name", "Ayala"), ("email", "rosa@example.org"),
                         ("city", "Houston")):
         frame.locator(f"input[name={name}]").fill(value)
-    frame.locator("button[type=submit]").click()
+    click_in_frame(frame.locator("button[type=submit]"))
     expect(frame.locator("h1")).to_have_text("Thank you for signing!")
     assert wait_until_sized(second) != errors_height
 
     # The language switch inside the widget: a new page in the frame, sized again.
-    frame.locator(".language-switch a[hreflang=es]").click()
+    click_in_frame(frame.locator(".language-switch a[hreflang=es]"))
     expect(second.content_frame().locator("h1")).to_have_text("¡Gracias por firmar!")
     wait_until_sized(second)
 
@@ -104,10 +105,10 @@ def test_several_widgets_size_themselves_and_credit_the_partner(page, partner_si
     # refuses, the supporter gets the link to copy by hand.
     frame = second.content_frame()
     copy = frame.locator("[data-copy]")
-    copy.click()
+    click_in_frame(copy)
     expect(frame.locator(".share__status")).to_have_text("Enlace copiado.")
     frame.evaluate("() => { navigator.clipboard.writeText = () => Promise.reject(new Error('refused')); }")
-    copy.click()
+    click_in_frame(copy)
     expect(frame.locator(".share__status")).to_contain_text("Aquí tiene el enlace para copiarlo a mano: http")
 
     assert page.url.endswith("/two.html")
@@ -309,7 +310,7 @@ def test_after_signing_the_thank_you_is_in_view(page, partner_site, widget_serve
         frame.locator(f"input[name={name}]").fill(value)
     frame.locator("button[type=submit]").scroll_into_view_if_needed()
     assert frame_element.bounding_box()["y"] < 0  # the supporter is at the bottom of a tall form
-    frame.locator("button[type=submit]").click()
+    click_in_frame(frame.locator("button[type=submit]"))
     expect(frame.locator("h1")).to_have_text("Thank you for signing!")
     wait_until_sized(frame_element)
     page.wait_for_timeout(200)
@@ -341,7 +342,7 @@ def test_only_heights_cross_into_the_partners_page_and_only_from_our_frames(page
     for name, value in (("given_name", "Eva"), ("family_name", "Paz"), ("email", "eva.paz@example.org"),
                         ("city", "Omaha")):
         frame.locator(f"input[name={name}]").fill(value)
-    frame.locator("button[type=submit]").click()
+    click_in_frame(frame.locator("button[type=submit]"))
     expect(frame.locator("h1")).to_have_text("Thank you for signing!")
     wait_until_sized(frame_element)
     ours = [message for message in page.evaluate("window.seen") if message["origin"] == widget_server.url]
