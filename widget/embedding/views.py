@@ -14,6 +14,7 @@ from widget.embedding import oembed
 from widget.embedding.attribution import source_code
 from widget.embedding.framing import framing_sources
 from widget.embedding.partners import find_partner
+from widget.embedding.rendered import rendered_from
 from widget.petition import views as petition
 from widget.security.headers import allow_framing_by
 from widget.security.origin import post_comes_from_our_pages
@@ -49,7 +50,9 @@ def framed_campaign(slug):
 def embed(slug):
     """Show a campaign's widget in the supporter's language."""
     campaign, partner = framed_campaign(slug)
-    return WIDGET_KINDS[campaign.kind].show(campaign, partner)
+    page = WIDGET_KINDS[campaign.kind].show(campaign, partner)
+    rendered_from(campaign, partner, source_code())
+    return page
 
 
 @blueprint.post("/embed/<slug>")

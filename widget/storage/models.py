@@ -8,8 +8,10 @@ from sqlalchemy import ForeignKey
 from sqlalchemy import Index
 from sqlalchemy import String
 from sqlalchemy import UniqueConstraint
+from sqlalchemy import event
 from sqlalchemy.orm import Mapped
 from sqlalchemy.orm import mapped_column
+from sqlalchemy.orm import object_session
 
 from widget.extensions import db
 from widget.storage.base import BigId
@@ -42,6 +44,9 @@ class Campaign(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     #: When the campaign file last changed (not when someone last signed).
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    #: Raised by every change made through the model (a file loaded, a status, an edit), never by
+    #: a signature. Kept widget pages are checked against it (widget/embedding/rendered.py).
+    revision: Mapped[int] = mapped_column(default=1, server_default="1")
 
     @property
     def languages(self):
@@ -64,6 +69,12 @@ class Campaign(db.Model):
         return self.status == "live"
 
 
+
+@event.listens_for(Campaign, "before_update")
+def raise_campaign_revision(mapper, connection, campaign):
+    raise_revision(campaign)
+
+
 class Partner(db.Model):
     """An organization that embeds campaigns on its own site and is credited for its supporters."""
 
@@ -79,6 +90,21 @@ class Partner(db.Model):
     accent_color: Mapped[str | None] = mapped_column(String(7))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    #: Raised by every change made through the model, like a campaign's.
+    revision: Mapped[int] = mapped_column(default=1, server_default="1")
+
+
+
+@event.listens_for(Partner, "before_update")
+def raise_partner_revision(mapper, connection, partner):
+    raise_revision(partner)
+
+
+def raise_revision(instance):
+    """Count a real change in the UPDATE itself (revision = revision + 1), so two changes made at
+    the same moment by two servers both count and neither is refused."""
+    if object_session(instance).is_modified(instance, include_collections=False):
+        instance.revision = type(instance).revision + 1
 
 
 class Signature(db.Model):

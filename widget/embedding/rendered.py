@@ -1,0 +1,183 @@
+"""Widget pages already rendered, answered before Flask.
+
+An embed page is the same for everyone who asks for it in the same way (address, language
+preference) while its campaign and partner stay as they were: only the form token and the style
+nonce differ from one response to the next. So each worker keeps the pages it rendered, and
+answers a repeat with one small query (is the campaign, with its count, and the partner still as
+it was?), a fresh token and a fresh nonce. This is what keeps a widget as cheap as a bare Flask
+page when a partner's post goes viral.
+
+Nothing is shared between workers or hosts, and nothing is trusted without that query: a
+signature, a closed campaign, a reloaded campaign file or a partner's new colour shows at once,
+in every worker. Any other request (a post, the thank-you, an unknown campaign, a database that
+does not answer) goes on to Flask as before.
+"""
+
+import gzip
+import re
+import secrets
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass
+
+import brotli
+from flask import request
+from sqlalchemy import bindparam
+from sqlalchemy import select
+from sqlalchemy.exc import SQLAlchemyError
+from werkzeug.http import parse_accept_header
+
+from widget.campaigns.schema import SLUG_BODY
+from widget.extensions import db
+from widget.security.form_token import issue_form_token
+from widget.storage.models import Campaign
+from widget.storage.models import Partner
+
+EMBED_PATH = re.compile(rf"/embed/(?P<slug>{SLUG_BODY})")
+TOKEN_FIELD = re.compile(rb'name="token" value="(?P<token>[^"]+)"')
+STYLE_NONCE = re.compile(r"'nonce-(?P<nonce>[^']+)'")
+
+#: Where the view leaves what a page was rendered from, for the middleware to keep it.
+RENDERED_FROM = "megafono.rendered_from"
+
+#: Pages kept per worker; the oldest unused go first. Distinct addresses are few in practice
+#: (a campaign's languages, partners and colours); the bound keeps made-up ones from piling up.
+KEPT_PAGES = 256
+
+#: What a page depends on in the database, read in one query.
+STATE = (
+    select(Campaign.revision, Campaign.action_count, Partner.revision)
+    .select_from(Campaign)
+    .outerjoin(Partner, Partner.code == bindparam("partner"))
+    .where(Campaign.slug == bindparam("slug"))
+)
+
+
+def rendered_from(campaign, partner, code):
+    """Mark this response as a page to keep: what it shows of the campaign and the partner (by
+    the code asked for, which may name no partner yet)."""
+    state = (campaign.revision, campaign.action_count, partner.revision if partner is not None else None)
+    request.environ[RENDERED_FROM] = (campaign.slug, code, state)
+
+
+@dataclass(frozen=True)
+class Page:
+    slug: str
+    partner_code: str | None
+    state: tuple
+    status: str
+    headers: list[tuple[str, str]]
+    #: The body cut where the form token and the style nonce go.
+    pieces: list[bytes]
+    holes: list[str]
+
+
+class RenderedPages:
+    """WSGI middleware keeping the embed pages this worker rendered."""
+
+    def __init__(self, wsgi_app, app, size=KEPT_PAGES):
+        self.wsgi_app = wsgi_app
+        self.app = app
+        self.size = size
+        self.pages = OrderedDict()
+        self.lock = threading.Lock()
+
+    def __call__(self, environ, start_response):
+        if environ.get("REQUEST_METHOD") != "GET" or not EMBED_PATH.fullmatch(environ.get("PATH_INFO", "")):
+            return self.wsgi_app(environ, start_response)
+        key = (environ.get("wsgi.url_scheme"), environ.get("HTTP_HOST"), environ["PATH_INFO"],
+               environ.get("QUERY_STRING", ""), environ.get("HTTP_ACCEPT_LANGUAGE", ""))
+        with self.lock:
+            page = self.pages.get(key)
+            if page is not None:
+                self.pages.move_to_end(key)
+        answer = self.answer(page) if page is not None else None
+        if answer is None:
+            answer = self.render(key, environ)
+        status, headers, body = answer
+        return self.send(environ, start_response, status, headers, body)
+
+    def answer(self, page):
+        """The kept page with a new token and nonce, or None if anything it showed has changed."""
+        with self.app.app_context():
+            try:
+                with db.engine.connect() as connection:
+                    state = connection.execute(STATE, {"slug": page.slug, "partner": page.partner_code}).one_or_none()
+            except SQLAlchemyError:
+                return None  # Flask says what is wrong, in the supporter's language
+            if state is None or tuple(state) != page.state:
+                return None
+            fresh = {"token": issue_form_token(page.slug), "nonce": secrets.token_urlsafe(16)}
+        body = bytearray(page.pieces[0])
+        for hole, piece in zip(page.holes, page.pieces[1:], strict=True):
+            body += fresh[hole].encode()
+            body += piece
+        headers = [(name, value.replace("{nonce}", fresh["nonce"])) for name, value in page.headers]
+        return page.status, headers, bytes(body)
+
+    def render(self, key, environ):
+        """Flask's answer, uncompressed (it is compressed on the way out); kept if the view marked it."""
+        answered = {}
+
+        def capture(status, headers, exc_info=None):
+            answered.update(status=status, headers=headers)
+
+        plain = {**environ, "HTTP_ACCEPT_ENCODING": "identity"}
+        body = self.wsgi_app(plain, capture)
+        try:
+            content = b"".join(body)
+        finally:
+            if hasattr(body, "close"):
+                body.close()
+        status = answered["status"]
+        headers = [(name, value) for name, value in answered["headers"] if name.lower() != "content-length"]
+        marked = plain.get(RENDERED_FROM)
+        if marked is not None and status.startswith("200"):
+            page = cut(marked, status, headers, content)
+            if page is not None:
+                with self.lock:
+                    self.pages[key] = page
+                    self.pages.move_to_end(key)
+                    while len(self.pages) > self.size:
+                        self.pages.popitem(last=False)
+        return status, headers, content
+
+    def send(self, environ, start_response, status, headers, body):
+        """Compressed as the app compresses pages (Flask-Compress's settings), when the browser
+        takes it."""
+        config = self.app.config
+        encoding = parse_accept_header(environ.get("HTTP_ACCEPT_ENCODING")).best_match(config["COMPRESS_ALGORITHM"])
+        if encoding in COMPRESSORS and len(body) >= config["COMPRESS_MIN_SIZE"]:
+            body = COMPRESSORS[encoding](body, config)
+            headers = [*headers, ("Content-Encoding", encoding)]
+        start_response(status, [*headers, ("Content-Length", str(len(body)))])
+        return [body]
+
+
+COMPRESSORS = {
+    "br": lambda body, config: brotli.compress(body, quality=config["COMPRESS_BR_LEVEL"]),
+    "gzip": lambda body, config: gzip.compress(body, config["COMPRESS_LEVEL"]),
+}
+
+
+def cut(marked, status, headers, content):
+    """A page to keep, cut around its form token and style nonce; None if anything else in it is
+    per response (a cookie), or it has no single nonce."""
+    if any(name.lower() == "set-cookie" for name, _ in headers):
+        return None
+    policy = next((value for name, value in headers if name.lower() == "content-security-policy"), "")
+    nonces = set(STYLE_NONCE.findall(policy))
+    tokens = {match["token"] for match in TOKEN_FIELD.finditer(content)}
+    if len(nonces) != 1 or len(tokens) > 1:
+        return None
+    nonce = nonces.pop()
+    holes = {nonce.encode(): "nonce", **{token: "token" for token in tokens}}
+    pieces, found, start = [], [], 0
+    for match in re.finditer(b"|".join(re.escape(text) for text in holes), content):
+        pieces.append(content[start:match.start()])
+        found.append(holes[match.group()])
+        start = match.end()
+    pieces.append(content[start:])
+    headers = [(name, value.replace(nonce, "{nonce}")) for name, value in headers]
+    slug, partner_code, state = marked
+    return Page(slug, partner_code, state, status, headers, pieces, found)
