@@ -65,6 +65,9 @@ def load_config(app, test_config=None):
         RATE_LIMIT_PER_EMAIL=environ.get("MEGAFONO_RATE_LIMIT_PER_EMAIL") or "10 per hour",
         RATE_LIMIT_SIGN_IN=environ.get("MEGAFONO_RATE_LIMIT_SIGN_IN") or "10 per minute;50 per day",
         RATE_LIMIT_KEY_PREFIX="megafono",
+        # How long a worker answers a kept widget page before asking the database whether its
+        # campaign (count, status, text) or partner has changed (widget/embedding/rendered.py).
+        PAGE_RECHECK_SECONDS=float(environ.get("MEGAFONO_PAGE_RECHECK_SECONDS") or 1),
         # After this many days `supporters expire` blanks a signature's personal details.
         RETENTION_DAYS=int(environ.get("MEGAFONO_RETENTION_DAYS") or 365),
         # Only the organizers' dashboard has a session; the widget never sets a cookie.

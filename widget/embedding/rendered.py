@@ -2,15 +2,17 @@
 
 An embed page is the same for everyone who asks for it in the same way (address, language
 preference) while its campaign and partner stay as they were: only the form token and the style
-nonce differ from one response to the next. So each worker keeps the pages it rendered, and
-answers a repeat with one small query (is the campaign, with its count, and the partner still as
-it was?), a fresh token and a fresh nonce. This is what keeps a widget as cheap as a bare Flask
-page when a partner's post goes viral.
+nonce differ from one response to the next. So each worker keeps the pages it rendered and
+answers a repeat with a fresh token and a fresh nonce. This is what keeps a widget nearly as
+cheap as a bare Flask page when a partner's post goes viral.
 
-Nothing is shared between workers or hosts, and nothing is trusted without that query: a
-signature, a closed campaign, a reloaded campaign file or a partner's new colour shows at once,
-in every worker. Any other request (a post, the thank-you, an unknown campaign, a database that
-does not answer) goes on to Flask as before.
+Whether a kept page still shows the campaign as it is (its count, its status and text, the
+partner's name and colour) is asked of the database in one small query, at most once per
+PAGE_RECHECK_SECONDS (default 1) for each page: under load, a page's counter may be that much
+behind, as if the supporter had loaded it a moment earlier; anything else changed shows within
+that time, in every worker and on every server. Nothing is shared between workers. Any other
+request (a post, the thank-you, an unknown campaign, a database that does not answer when asked)
+goes on to Flask as before.
 """
 
 import gzip
@@ -19,6 +21,7 @@ import secrets
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
+from time import monotonic
 
 import brotli
 from flask import request
@@ -60,7 +63,7 @@ def rendered_from(campaign, partner, code):
     request.environ[RENDERED_FROM] = (campaign.slug, code, state)
 
 
-@dataclass(frozen=True)
+@dataclass
 class Page:
     slug: str
     partner_code: str | None
@@ -70,6 +73,8 @@ class Page:
     #: The body cut where the form token and the style nonce go.
     pieces: list[bytes]
     holes: list[str]
+    #: When the database last confirmed the state (time.monotonic()).
+    confirmed_at: float
 
 
 class RenderedPages:
@@ -100,12 +105,7 @@ class RenderedPages:
     def answer(self, page):
         """The kept page with a new token and nonce, or None if anything it showed has changed."""
         with self.app.app_context():
-            try:
-                with db.engine.connect() as connection:
-                    state = connection.execute(STATE, {"slug": page.slug, "partner": page.partner_code}).one_or_none()
-            except SQLAlchemyError:
-                return None  # Flask says what is wrong, in the supporter's language
-            if state is None or tuple(state) != page.state:
+            if not self.still_current(page):
                 return None
             fresh = {"token": issue_form_token(page.slug), "nonce": secrets.token_urlsafe(16)}
         body = bytearray(page.pieces[0])
@@ -114,6 +114,21 @@ class RenderedPages:
             body += piece
         headers = [(name, value.replace("{nonce}", fresh["nonce"])) for name, value in page.headers]
         return page.status, headers, bytes(body)
+
+    def still_current(self, page):
+        """Whether the page still shows its campaign and partner as they are, asking the database
+        once its last answer is PAGE_RECHECK_SECONDS old."""
+        if monotonic() - page.confirmed_at < self.app.config["PAGE_RECHECK_SECONDS"]:
+            return True
+        try:
+            with db.engine.connect() as connection:
+                state = connection.execute(STATE, {"slug": page.slug, "partner": page.partner_code}).one_or_none()
+        except SQLAlchemyError:
+            return False  # Flask says what is wrong, in the supporter's language
+        if state is None or tuple(state) != page.state:
+            return False
+        page.confirmed_at = monotonic()
+        return True
 
     def render(self, key, environ):
         """Flask's answer, uncompressed (it is compressed on the way out); kept if the view marked it."""
@@ -180,4 +195,4 @@ def cut(marked, status, headers, content):
     pieces.append(content[start:])
     headers = [(name, value.replace(nonce, "{nonce}")) for name, value in headers]
     slug, partner_code, state = marked
-    return Page(slug, partner_code, state, status, headers, pieces, found)
+    return Page(slug, partner_code, state, status, headers, pieces, found, confirmed_at=monotonic())
