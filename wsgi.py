@@ -1,5 +1,6 @@
 """The WSGI entry point for gunicorn: `gunicorn wsgi:app`."""
 
+import gc
 import sys
 
 from widget import create_app
@@ -15,3 +16,8 @@ except ConfigurationError as error:
 
 # Read the Congress lookup file now, in each worker, rather than on a supporter's first call.
 congress_data()
+
+# What is loaded by now (the app, the Congress data) lives as long as the worker: keep it out of
+# the garbage collector's full passes, which would otherwise walk it again and again while a
+# worker is young and pause every request in flight.
+gc.freeze()
