@@ -13,10 +13,13 @@ from tests.conftest import SUPPORTER
 from tests.conftest import action_count
 from tests.conftest import form_token
 from tests.conftest import sign
+from tests.test_call import single_district_zip
+from tests.test_call import start
 from tests.test_embedding import soup
 from widget.embedding import partners
 from widget.embedding import rendered
 from widget.embedding.rendered import RenderedPages
+from widget.embedding.rendered import cut
 from widget.extensions import db
 from widget.storage.models import Campaign
 
@@ -165,3 +168,40 @@ def test_under_load_the_database_is_asked_once_a_second_and_the_page_then_catche
     with Statements(app) as sent:
         caught_up = client.get(PAGE)
     assert soup(caught_up).find("progress")["value"] == "1" and len(sent) > 1  # checked, then rendered again
+
+
+def test_call_pages_are_kept_too_and_each_token_starts_one_call_in(app, client):
+    client.get("/embed/demo-call?lang=en")
+    with Statements(app) as sent:
+        client.get("/embed/demo-call?lang=en")
+    assert len(sent) == 1
+    for _ in range(2):
+        step = start(client, postal_code=single_district_zip(), city="Fresno")
+        assert step.status_code == 200 and "Call 1 of 3" in step.get_data(as_text=True)
+
+
+def test_each_address_scheme_partner_and_colour_has_its_own_page(app, client):
+    with app.app_context():
+        partners.add_partner("red-sv", "Red Solidaria SV", ["https://red.example.org"], "#ffdd00")
+    plain = [client.get(PAGE) for _ in range(2)][1]
+    secure = [client.get(PAGE, base_url="https://widgets.example.org") for _ in range(2)][1]
+    assert "Strict-Transport-Security" not in plain.headers and "Strict-Transport-Security" in secure.headers
+    credited = [client.get(PAGE + "&source=red-sv") for _ in range(2)][1]
+    assert "Red Solidaria SV" in credited.get_data(as_text=True)
+    assert "Red Solidaria SV" not in plain.get_data(as_text=True)
+    assert "https://red.example.org" in credited.headers["Content-Security-Policy"]
+    assert "https://red.example.org" not in plain.headers["Content-Security-Policy"]
+    coloured = [client.get(PAGE + "&theme=%231d4ed8") for _ in range(2)][1]
+    assert "#1d4ed8" in coloured.get_data(as_text=True) and "#1d4ed8" not in plain.get_data(as_text=True)
+
+
+def test_a_page_is_kept_only_when_its_token_and_nonce_are_exactly_where_expected():
+    headers = [("Content-Type", "text/html"), ("Content-Security-Policy", "style-src 'self' 'nonce-N0nce'")]
+    page = b'<style nonce="N0nce"></style><input name="token" value="T0ken">'
+    state = ("demo-petition", None, ("live", 1, 0, None))
+    assert cut(state, "200 OK", headers, page, ["T0ken"], 0.0).holes == ["nonce", "token"]
+    assert cut(state, "200 OK", headers, page.replace(b"T0ken", b"other"), ["T0ken"], 0.0) is None
+    assert cut(state, "200 OK", headers, page + b"T0ken", ["T0ken"], 0.0) is None
+    assert cut(state, "200 OK", headers, page, ["T0ken", "T1ken"], 0.0) is None
+    assert cut(state, "200 OK", [headers[0]], page, ["T0ken"], 0.0) is None
+    assert cut(state, "200 OK", [*headers, ("Set-Cookie", "a=b")], page, ["T0ken"], 0.0) is None

@@ -32,12 +32,12 @@ from werkzeug.http import parse_accept_header
 
 from widget.campaigns.schema import SLUG_BODY
 from widget.extensions import db
+from widget.security.form_token import ISSUED_TOKENS
 from widget.security.form_token import issue_form_token
 from widget.storage.models import Campaign
 from widget.storage.models import Partner
 
 EMBED_PATH = re.compile(rf"/embed/(?P<slug>{SLUG_BODY})")
-TOKEN_FIELD = re.compile(rb'name="token" value="(?P<token>[^"]+)"')
 STYLE_NONCE = re.compile(r"'nonce-(?P<nonce>[^']+)'")
 
 #: Where the view leaves what a page was rendered from, for the middleware to keep it.
@@ -49,7 +49,7 @@ KEPT_PAGES = 256
 
 #: What a page depends on in the database, read in one query.
 STATE = (
-    select(Campaign.revision, Campaign.action_count, Partner.revision)
+    select(Campaign.status, Campaign.revision, Campaign.action_count, Partner.revision)
     .select_from(Campaign)
     .outerjoin(Partner, Partner.code == bindparam("partner"))
     .where(Campaign.slug == bindparam("slug"))
@@ -59,7 +59,8 @@ STATE = (
 def rendered_from(campaign, partner, code):
     """Mark this response as a page to keep: what it shows of the campaign and the partner (by
     the code asked for, which may name no partner yet)."""
-    state = (campaign.revision, campaign.action_count, partner.revision if partner is not None else None)
+    state = (campaign.status, campaign.revision, campaign.action_count,
+             partner.revision if partner is not None else None)
     request.environ[RENDERED_FROM] = (campaign.slug, code, state)
 
 
@@ -137,6 +138,8 @@ class RenderedPages:
         def capture(status, headers, exc_info=None):
             answered.update(status=status, headers=headers)
 
+        # The state the view reads is at least this recent: the window counts from here.
+        asked_at = monotonic()
         plain = {**environ, "HTTP_ACCEPT_ENCODING": "identity"}
         body = self.wsgi_app(plain, capture)
         try:
@@ -148,45 +151,54 @@ class RenderedPages:
         headers = [(name, value) for name, value in answered["headers"] if name.lower() != "content-length"]
         marked = plain.get(RENDERED_FROM)
         if marked is not None and status.startswith("200"):
-            page = cut(marked, status, headers, content)
+            page = cut(marked, status, headers, content, plain.get(ISSUED_TOKENS, []), asked_at)
             if page is not None:
-                with self.lock:
-                    self.pages[key] = page
-                    self.pages.move_to_end(key)
-                    while len(self.pages) > self.size:
-                        self.pages.popitem(last=False)
+                self.keep(key, page)
         return status, headers, content
 
+    def keep(self, key, page):
+        with self.lock:
+            kept = self.pages.get(key)
+            if kept is not None and kept.confirmed_at > page.confirmed_at:
+                return  # a newer rendering finished first
+            self.pages[key] = page
+            self.pages.move_to_end(key)
+            while len(self.pages) > self.size:
+                self.pages.popitem(last=False)
+
     def send(self, environ, start_response, status, headers, body):
-        """Compressed as the app compresses pages (Flask-Compress's settings), when the browser
-        takes it."""
+        """Compressed as Flask-Compress compresses the app's other pages, when the browser takes it."""
         config = self.app.config
-        encoding = parse_accept_header(environ.get("HTTP_ACCEPT_ENCODING")).best_match(config["COMPRESS_ALGORITHM"])
-        if encoding in COMPRESSORS and len(body) >= config["COMPRESS_MIN_SIZE"]:
+        offered = [name for name in config["COMPRESS_ALGORITHM"] if name in COMPRESSORS]
+        encoding = parse_accept_header(environ.get("HTTP_ACCEPT_ENCODING")).best_match(offered)
+        if encoding is not None and len(body) >= config["COMPRESS_MIN_SIZE"]:
             body = COMPRESSORS[encoding](body, config)
             headers = [*headers, ("Content-Encoding", encoding)]
+        if not any(name.lower() == "vary" and "accept-encoding" in value.lower() for name, value in headers):
+            headers = [*headers, ("Vary", "Accept-Encoding")]
         start_response(status, [*headers, ("Content-Length", str(len(body)))])
         return [body]
 
 
 COMPRESSORS = {
-    "br": lambda body, config: brotli.compress(body, quality=config["COMPRESS_BR_LEVEL"]),
+    "br": lambda body, config: brotli.compress(
+        body, mode=config["COMPRESS_BR_MODE"], quality=config["COMPRESS_BR_LEVEL"],
+        lgwin=config["COMPRESS_BR_WINDOW"], lgblock=config["COMPRESS_BR_BLOCK"]),
     "gzip": lambda body, config: gzip.compress(body, config["COMPRESS_LEVEL"]),
 }
 
-
-def cut(marked, status, headers, content):
-    """A page to keep, cut around its form token and style nonce; None if anything else in it is
-    per response (a cookie), or it has no single nonce."""
+def cut(marked, status, headers, content, issued, asked_at):
+    """A page to keep, cut around its form token and style nonce; None unless each is found just
+    where expected (the one token the view issued, once; the policy's one nonce) and nothing else
+    in it is per response (a cookie)."""
     if any(name.lower() == "set-cookie" for name, _ in headers):
         return None
     policy = next((value for name, value in headers if name.lower() == "content-security-policy"), "")
     nonces = set(STYLE_NONCE.findall(policy))
-    tokens = {match["token"] for match in TOKEN_FIELD.finditer(content)}
-    if len(nonces) != 1 or len(tokens) > 1:
+    if len(nonces) != 1 or len(issued) > 1 or any(content.count(token.encode()) != 1 for token in issued):
         return None
     nonce = nonces.pop()
-    holes = {nonce.encode(): "nonce", **{token: "token" for token in tokens}}
+    holes = {nonce.encode(): "nonce", **{token.encode(): "token" for token in issued}}
     pieces, found, start = [], [], 0
     for match in re.finditer(b"|".join(re.escape(text) for text in holes), content):
         pieces.append(content[start:match.start()])
@@ -195,4 +207,4 @@ def cut(marked, status, headers, content):
     pieces.append(content[start:])
     headers = [(name, value.replace(nonce, "{nonce}")) for name, value in headers]
     slug, partner_code, state = marked
-    return Page(slug, partner_code, state, status, headers, pieces, found, confirmed_at=monotonic())
+    return Page(slug, partner_code, state, status, headers, pieces, found, confirmed_at=asked_at)

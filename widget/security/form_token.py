@@ -12,6 +12,8 @@ from datetime import datetime
 from datetime import timedelta
 
 from flask import current_app
+from flask import has_request_context
+from flask import request
 from itsdangerous import BadSignature
 from itsdangerous import SignatureExpired
 from itsdangerous import URLSafeTimedSerializer
@@ -23,6 +25,9 @@ from widget.storage.models import SpentFormToken
 from widget.storage.models import utcnow
 
 SALT = "megafono.form-token.v1"
+
+#: Where the tokens issued while answering a request are listed (see widget/embedding/rendered.py).
+ISSUED_TOKENS = "megafono.form_tokens"
 
 #: About one spend in this many also clears out expired spent tokens, so the table stays small
 #: without a scheduled job.
@@ -61,7 +66,11 @@ def issue_form_token(campaign_slug, shown_at=None):
     correct: the supporter has been at it all along, and must not be told they were too quick.
     """
     started = shown_at if shown_at is not None else round(time.time(), 3)
-    return _serializer().dumps({"c": campaign_slug, "n": secrets.token_urlsafe(16), "t": started})
+    token = _serializer().dumps({"c": campaign_slug, "n": secrets.token_urlsafe(16), "t": started})
+    if has_request_context():
+        # A page that keeps its rendered copy must know exactly which token to replace.
+        request.environ.setdefault(ISSUED_TOKENS, []).append(token)
+    return token
 
 
 def read_form_token(token, campaign_slug):
