@@ -121,6 +121,25 @@ def test_several_widgets_size_themselves_and_credit_the_partner(page, partner_si
     assert not [text for kind, text in console if kind == "warning" and "'web-share'" not in text]
 
 
+def test_a_kept_page_is_styled_compressed_and_signs_like_a_fresh_one(page, widget_server, widget_app, console):
+    url = f"{widget_server.url}/embed/demo-petition?lang=es&theme=%231d4ed8"
+    page.goto(url)
+    first_token = page.locator("input[name=token]").input_value()
+    answer = page.goto(url)  # from the copy the server kept: new token and style nonce written in
+    assert answer.headers["content-encoding"] == "br"
+    assert page.locator("input[name=token]").input_value() != first_token
+    # The style block's nonce matches the policy's, or the browser would refuse the colours.
+    assert "#1d4ed8" in page.evaluate("getComputedStyle(document.documentElement).getPropertyValue('--accent')")
+    for name, value in (("given_name", "Inés"), ("family_name", "Soto"), ("email", "ines@example.org"),
+                        ("city", "Dallas")):
+        page.locator(f"input[name={name}]").fill(value)
+    page.locator("button[type=submit]").click()
+    expect(page.locator("h1")).to_have_text("¡Gracias por firmar!")
+    assert [text for kind, text in console if kind == "error"] == []
+    with widget_app.app_context():
+        assert db.session.query(Signature).filter_by(email="ines@example.org").count() == 1
+
+
 def test_unknown_and_malformed_widgets_leave_the_page_whole(page, partner_site, widget_server, console):
     boxes = (f'<div data-megafono="no-such-campaign">{fallback("unknown")}</div>'
              f'<div data-megafono="Not a slug!">{fallback("malformed")}</div>'
