@@ -87,11 +87,11 @@ def load(url, script=None):
 class BareApp:
     """bench/bare_app.py under gunicorn with the project's settings."""
 
-    def __init__(self, served_file):
+    def __init__(self, served_file, database):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.env = {**os.environ, "MEGAFONO_BIND": f"127.0.0.1:{self.port}", "MEGAFONO_ACCESS_LOG": os.devnull,
-                    "WEB_CONCURRENCY": str(WORKERS), "BENCH_FILE": str(served_file)}
+                    "WEB_CONCURRENCY": str(WORKERS), "BENCH_FILE": str(served_file), "BENCH_SQLITE": str(database)}
 
     def __enter__(self):
         self.process = subprocess.Popen(
@@ -247,10 +247,14 @@ def main():
         return 1
     folder = Path(tempfile.mkdtemp(prefix="megafono-bench-"))
     try:
-        with BareApp(PROJECT_ROOT / "static" / "widget.css") as bare:
+        with BareApp(PROJECT_ROOT / "static" / "widget.css", folder / "bare.sqlite3") as bare:
             print(f"gunicorn: {WORKERS} workers, {CONNECTIONS} connections, {SECONDS} s per line", flush=True)
             hello = load(f"{bare.url}/hello")
             report("bare Flask: hello", hello)
+            # What storing anything at all costs: the floor under a petition submission's ratio.
+            bodies = [urlencode({"given_name": "Ana", "email": f"bare-{n}@example.org"}) for n in range(POSTS)]
+            report("bare Flask: one SQLite insert per post", load(f"{bare.url}/insert",
+                   posting_script(folder, "bare-insert", bodies)), hello)
             bare_rss = worker_rss_mib(bare.process.pid)
             for kind in DATABASES:
                 bench_database(kind, folder, hello)
