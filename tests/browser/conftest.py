@@ -3,6 +3,7 @@ partner site on `localhost` (another site as far as the browser is concerned).""
 
 import os
 import shutil
+from contextlib import contextmanager
 from pathlib import Path
 
 import axe_playwright_python
@@ -51,14 +52,23 @@ def browser():
         chromium.close()
 
 
-@pytest.fixture
-def widget_app(tmp_path):
-    app = make_app(f"sqlite:///{tmp_path / 'browser.sqlite3'}")
+@contextmanager
+def app_with_campaigns(database, campaigns=PROJECT_ROOT / "campaigns", **overrides):
+    """The app on a new SQLite file with these campaign files loaded, closed afterwards."""
+    app = make_app(f"sqlite:///{database}", **overrides)
     with app.app_context():
         upgrade_schema()
-        load_campaign_files(campaign_files(PROJECT_ROOT / "campaigns"))
-    yield app
-    close_database(app)
+        load_campaign_files(campaign_files(campaigns))
+    try:
+        yield app
+    finally:
+        close_database(app)
+
+
+@pytest.fixture
+def widget_app(tmp_path):
+    with app_with_campaigns(tmp_path / "browser.sqlite3") as app:
+        yield app
 
 
 @pytest.fixture

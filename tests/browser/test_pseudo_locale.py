@@ -5,19 +5,15 @@ longer than English neither overflow the phone nor get clipped."""
 import pytest
 from playwright.sync_api import expect
 
+from tests.browser.conftest import app_with_campaigns
 from tests.browser.conftest import screenshot
 from tests.browser.test_call import saturday_night  # noqa: F401 - offices closed: the notes show too
-from tests.conftest import close_database
-from tests.conftest import make_app
 from tests.congress_sources import first_zip
 from tests.servers import ThreadedServer
 from tests.test_call import split_zip
-from widget.campaigns.loader import campaign_files
-from widget.campaigns.loader import load_campaign_files
 from widget.extensions import db
 from widget.i18n import catalogs
 from widget.i18n.pseudo import PSEUDO_LANGUAGE
-from widget.storage.database import upgrade_schema
 from widget.storage.models import Campaign
 
 #: Text that is rightly the same in every language: names, and each language's name in itself.
@@ -91,13 +87,9 @@ def pseudo_folders(tmp_path_factory):
 @pytest.fixture
 def pseudo_app(tmp_path, pseudo_folders):
     translations, campaigns = pseudo_folders
-    app = make_app(f"sqlite:///{tmp_path / 'pseudo.sqlite3'}",
-                   BABEL_TRANSLATION_DIRECTORIES=str(translations), CAMPAIGNS_DIR=str(campaigns))
-    with app.app_context():
-        upgrade_schema()
-        load_campaign_files(campaign_files(campaigns))
-    yield app
-    close_database(app)
+    with app_with_campaigns(tmp_path / "pseudo.sqlite3", campaigns,
+                            BABEL_TRANSLATION_DIRECTORIES=str(translations), CAMPAIGNS_DIR=str(campaigns)) as app:
+        yield app
 
 
 @pytest.fixture

@@ -167,15 +167,14 @@ class RenderedPages:
                 self.pages.popitem(last=False)
 
     def send(self, environ, start_response, status, headers, body):
-        """Compressed as Flask-Compress compresses the app's other pages, when the browser takes it."""
+        """Compressed as Flask-Compress compresses the app's other pages, when the browser takes it
+        (Flask-Compress has already said Vary: Accept-Encoding)."""
         config = self.app.config
         offered = [name for name in config["COMPRESS_ALGORITHM"] if name in COMPRESSORS]
         encoding = parse_accept_header(environ.get("HTTP_ACCEPT_ENCODING")).best_match(offered)
         if encoding is not None and len(body) >= config["COMPRESS_MIN_SIZE"]:
             body = COMPRESSORS[encoding](body, config)
             headers = [*headers, ("Content-Encoding", encoding)]
-        if not any(name.lower() == "vary" and "accept-encoding" in value.lower() for name, value in headers):
-            headers = [*headers, ("Vary", "Accept-Encoding")]
         start_response(status, [*headers, ("Content-Length", str(len(body)))])
         return [body]
 
