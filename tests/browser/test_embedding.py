@@ -68,8 +68,10 @@ def test_several_widgets_size_themselves_and_credit_the_partner(page, partner_si
     assert second.get_attribute("title") == "End mass arbitrary detention"
     assert first.get_attribute("loading") == "lazy"
     assert "page_lang=es" in first.get_attribute("src")
-    assert first.content_frame().evaluate("document.documentElement.lang") == "es"
-    assert second.content_frame().evaluate("document.documentElement.lang") == "en"
+    # The frames may still be loading: wait for each document rather than read it at once.
+    expect(page.frame_locator("iframe").nth(0).locator("html")).to_have_attribute("lang", "es")
+    expect(page.frame_locator("iframe").nth(1).locator("html")).to_have_attribute("lang", "en")
+    second.content_frame().locator("form").wait_for()
     assert "#1d4ed8" in second.content_frame().evaluate(
         "getComputedStyle(document.documentElement).getPropertyValue('--accent')")
 
