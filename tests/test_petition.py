@@ -17,9 +17,13 @@ from tests.conftest import count_rows
 from tests.conftest import form_token
 from tests.conftest import sign
 from widget.extensions import db
+from widget.petition.signatures import Outcome
+from widget.petition.signatures import record_signature
+from widget.security.form_token import FormToken
 from widget.storage.models import Campaign
 from widget.storage.models import Signature
 from widget.storage.models import SpentFormToken
+from widget.storage.models import utcnow
 
 
 def soup(response):
@@ -530,6 +534,20 @@ def test_a_closed_campaign_says_so_and_takes_no_signatures(app, client):
     late = sign(client, token=token, email="late@example.org")
     assert late.status_code == 409
     assert action_count(app) == count_rows(app, Signature) == 1
+
+
+def test_a_petition_closed_while_a_signature_is_stored_keeps_nothing(app):
+    """The view read the campaign as live; it closes before the count is raised: all rolls back."""
+    token = FormToken(nonce="closing-race-nonce", issued_at=utcnow(), issued_at_precise=time.time())
+    with app.app_context():
+        campaign_id = db.session.query(Campaign.id).filter_by(slug="demo-petition").scalar()
+    set_status(app, "closed")
+    with app.app_context():
+        outcome = record_signature(campaign_id, SUPPORTER, token=token, language="es", source=None,
+                                   opted_in=False, consented=False, ip_digest=None)
+        db.session.rollback()
+    assert outcome is Outcome.CLOSED
+    assert count_rows(app, Signature) == count_rows(app, SpentFormToken) == action_count(app) == 0
 
 
 def test_the_thank_you_page_reveals_nothing_about_who_signed(client):

@@ -5,12 +5,11 @@ import hmac
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import update
 
 from widget.extensions import db
+from widget.storage.database import count_actions
 from widget.storage.database import insert_ignoring_conflict
 from widget.storage.models import CallReport
-from widget.storage.models import Campaign
 from widget.storage.models import utcnow
 
 #: How a call can go, as stored and as the supporter chooses it. All count as calls made: the
@@ -51,8 +50,8 @@ def record_call(campaign, visit, outcome, *, language, source):
         source=source,
         created_at=utcnow().replace(minute=0, second=0, microsecond=0),
     )
-    db.session.execute(
-        update(Campaign).where(Campaign.id == campaign.id).values(action_count=Campaign.action_count + int(inserted))
-    )
+    if not count_actions(campaign.id, int(inserted)):
+        db.session.rollback()  # the campaign closed since the page was read: nothing is kept
+        return False
     db.session.commit()
     return inserted

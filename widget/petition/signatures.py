@@ -2,13 +2,10 @@
 
 import enum
 
-from sqlalchemy import update
-
-from widget.extensions import db
 from widget.forms import email_key
 from widget.security.form_token import spend_form_token
+from widget.storage.database import count_actions
 from widget.storage.database import insert_ignoring_conflict
-from widget.storage.models import Campaign
 from widget.storage.models import Signature
 from widget.storage.models import utcnow
 
@@ -18,21 +15,25 @@ class Outcome(enum.Enum):
     SIGNED = "signed"
     #: The form token was used before (a resubmitted page); nothing was stored.
     TOKEN_ALREADY_USED = "token already used"  # noqa: S105 - an outcome, not a password
+    #: The campaign closed between reading it and storing this; nothing was stored.
+    CLOSED = "closed"
 
 
-def record_signature(campaign, details, *, token, language, source, opted_in, consented, ip_digest, opted_in_to=None):
-    """Store one signature and count it, all in one transaction.
+def record_signature(campaign_id, details, *, token, language, source, opted_in, consented, ip_digest,
+                     opted_in_to=None):
+    """Store one signature and count it, in the session's transaction; the caller commits when
+    the outcome is SIGNED and rolls back otherwise.
 
     The same email on the same campaign is stored and counted once: the insert gives way to the
     unique key instead of failing, so simultaneous signatures never raise and never double count.
     A repeat runs the same statements as a first signature, so timing does not tell them apart.
+    Statements go straight to the session's connection (no ORM): every signature takes this path.
     """
     if not spend_form_token(token):
-        db.session.rollback()
         return Outcome.TOKEN_ALREADY_USED
     inserted = insert_ignoring_conflict(
         Signature,
-        campaign_id=campaign.id,
+        campaign_id=campaign_id,
         given_name=details.get("given_name"),
         family_name=details.get("family_name"),
         email=details.get("email"),
@@ -48,11 +49,6 @@ def record_signature(campaign, details, *, token, language, source, opted_in, co
         ip_digest=ip_digest,
         created_at=utcnow(),
     )
-    db.session.execute(
-        update(Campaign)
-        .where(Campaign.id == campaign.id)
-        .values(action_count=Campaign.action_count + int(inserted))
-    )
-    db.session.commit()
+    if not count_actions(campaign_id, int(inserted)):
+        return Outcome.CLOSED
     return Outcome.SIGNED
-

@@ -6,6 +6,7 @@ from flask_babel import lazy_gettext as _l
 
 from widget.embedding.page import redirect_to_thanks
 from widget.embedding.page import widget_context
+from widget.extensions import db
 from widget.forms import HONEYPOT_FIELD
 from widget.forms import TRY_AGAIN
 from widget.forms import screen_submission
@@ -39,9 +40,12 @@ def submit_petition(campaign, partner):
     if not screening.passed:
         return render_petition_form(context, form, screening.notice, screening.status, screening.shown_at)
     token = screening.token
+    # Built before the signature is stored: committing it expires the campaign, which would
+    # otherwise be read again from the database just to make this address.
+    thanks = redirect_to_thanks(context)
 
     outcome = record_signature(
-        campaign,
+        campaign.id,
         {name: form[name].data for name in campaign.settings["fields"]["shown"]},
         token=token,
         language=context["language"],
@@ -52,9 +56,13 @@ def submit_petition(campaign, partner):
         consented="consent" in form and bool(form["consent"].data),
         ip_digest=ip_digest(request.remote_addr),
     )
-    if outcome is Outcome.TOKEN_ALREADY_USED:
+    if outcome is not Outcome.SIGNED:
+        db.session.rollback()
+        if outcome is Outcome.CLOSED:
+            return render_template("widget/closed.html", **context), 409
         return render_petition_form(context, form, notice=TRY_AGAIN, status=400)
-    return redirect_to_thanks(context)
+    db.session.commit()
+    return thanks
 
 
 def show_thanks(campaign, partner):

@@ -1,10 +1,12 @@
 """The database binding: engine settings, the schema upgrade, and the insert that gives way to duplicates."""
 
 import os
+from functools import cache
 from pathlib import Path
 from sqlite3 import Connection as SQLiteConnection
 
 from flask_migrate import upgrade
+from sqlalchemy import bindparam
 from sqlalchemy import event
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.dialects import sqlite
@@ -12,6 +14,7 @@ from sqlalchemy.engine import Engine
 
 from widget.extensions import db
 from widget.extensions import migrate
+from widget.storage.models import Campaign
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 
@@ -45,16 +48,37 @@ def insert_ignoring_conflict(model, **values):
     """Insert a row unless a unique key already holds one; True when the row was added.
 
     The database settles races between simultaneous inserts, so nothing is counted twice and
-    no one gets an error page for a duplicate.
+    no one gets an error page for a duplicate. It runs on the session's connection, in its
+    transaction: these inserts are on every supporter's path, and need no ORM bookkeeping.
     """
-    dialect = postgresql if db.session.get_bind().dialect.name == "postgresql" else sqlite
-    table = model.__table__
-    statement = (
-        dialect.insert(table)
-        .values(**values)
-        .on_conflict_do_nothing()
-        # A returned row is the portable way to learn whether the insert happened
-        # (psycopg reports rowcount -1 for this statement).
-        .returning(*table.primary_key.columns)
-    )
-    return db.session.execute(statement).first() is not None
+    connection = db.session.connection()
+    statement = insert_ignoring_conflict_statement(model.__table__, connection.dialect.name)
+    return connection.execute(statement, values).first() is not None
+
+
+@cache
+def insert_ignoring_conflict_statement(table, dialect_name):
+    """One statement per table, built once: the columns come from each call's values, and
+    SQLAlchemy compiles each set of columns once."""
+    dialect = postgresql if dialect_name == "postgresql" else sqlite
+    # A returned row is the portable way to learn whether the insert happened
+    # (psycopg reports rowcount -1 for this statement).
+    return dialect.insert(table).on_conflict_do_nothing().returning(*table.primary_key.columns)
+
+
+campaigns = Campaign.__table__
+COUNT_ACTIONS = (
+    campaigns.update()
+    .where(campaigns.c.id == bindparam("counted_campaign"), campaigns.c.status == "live")
+    .values(action_count=campaigns.c.action_count + bindparam("added"))
+)
+
+
+def count_actions(campaign_id, added):
+    """Add to a live campaign's count, in the session's transaction. False if the campaign is no
+    longer live (closed since it was read): the caller rolls back.
+
+    The same statement runs when adding 0, so a repeat takes as long as a first action.
+    """
+    counted = db.session.connection().execute(COUNT_ACTIONS, {"counted_campaign": campaign_id, "added": added})
+    return counted.rowcount == 1
