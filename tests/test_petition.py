@@ -7,6 +7,7 @@ import time
 import pytest
 from bs4 import BeautifulSoup
 from itsdangerous import TimestampSigner
+from sqlalchemy import update
 from werkzeug.datastructures import MultiDict
 
 from tests.conftest import DEMO_SLUGS
@@ -548,6 +549,24 @@ def test_a_petition_closed_while_a_signature_is_stored_keeps_nothing(app):
         db.session.rollback()
     assert outcome is Outcome.CLOSED
     assert count_rows(app, Signature) == count_rows(app, SpentFormToken) == action_count(app) == 0
+
+
+def test_every_request_sees_the_campaign_as_it_is_now(app, client):
+    """Each worker remembers campaigns' text and settings, but never shows an old version."""
+    assert sign(client).status_code == 303
+    with app.app_context():
+        campaign = db.session.query(Campaign).filter_by(slug="demo-petition").one()
+        content = {**campaign.content, "es": {**campaign.content["es"], "title": "Un título recién cambiado"}}
+        campaign.content = content
+        db.session.commit()
+    assert "Un título recién cambiado" in text_of(client.get("/embed/demo-petition?lang=es"))
+    assert "Un título recién cambiado" in text_of(client.get("/c/demo-petition?lang=es"))
+    # A takedown made in SQL alone, as an operator might in an emergency, shows at once too.
+    with app.app_context():
+        db.session.execute(update(Campaign).where(Campaign.slug == "demo-petition").values(status="draft"))
+        db.session.commit()
+    assert client.get("/c/demo-petition?lang=es").status_code == 404
+    assert sign(client, token="irrelevant").status_code == 404
 
 
 def test_the_thank_you_page_reveals_nothing_about_who_signed(client):

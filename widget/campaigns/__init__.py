@@ -3,7 +3,9 @@
 import re
 
 from flask import abort
+from flask import current_app
 from flask import g
+from sqlalchemy import bindparam
 from sqlalchemy import select
 
 from widget.campaigns.schema import SLUG_PATTERN
@@ -22,18 +24,42 @@ def public_slugs():
     return set(db.session.scalars(select(Campaign.slug).where(Campaign.status.in_(PUBLIC_STATUSES))))
 
 
+campaigns = Campaign.__table__
+
+#: What changes from one request to the next: read on every request, in one small query.
+CURRENT_STATE = select(
+    campaigns.c.id, campaigns.c.status, campaigns.c.action_count, campaigns.c.revision, campaigns.c.definition_hash
+).where(campaigns.c.slug == bindparam("slug"))
+
+#: The rest, which only a new revision or definition changes: read again only then.
+DEFINITION = select(*(column for column in campaigns.c if column.name not in CURRENT_STATE.selected_columns)).where(
+    campaigns.c.id == bindparam("id")
+)
+
+
 def find_public_campaign(slug):
     """The campaign supporters may see under this slug (live or closed), or a 404.
 
-    It is kept on `g` so the language chosen for the response can depend on the campaign.
+    Each worker remembers the campaigns it has shown; every request still asks the database for
+    the campaign's status, count and revision (raised by every change through the models), so
+    what it remembers is never out of date. The campaign is a fresh object, in no session: views
+    only read it. It is kept on `g` so the language chosen for the response can depend on it.
     """
     if not SLUG.match(slug):
         abort(404)
-    campaign = db.session.scalar(
-        select(Campaign).where(Campaign.slug == slug, Campaign.status.in_(PUBLIC_STATUSES))
-    )
-    if campaign is None:
+    connection = db.session.connection()
+    state = connection.execute(CURRENT_STATE, {"slug": slug}).mappings().first()
+    if state is None or state["status"] not in PUBLIC_STATUSES:
         abort(404)
+    # By campaign: the version it was read at, and its definition. Threads share it; each
+    # step is one dictionary operation, and two threads reading the same version agree.
+    remembered = current_app.extensions.setdefault("megafono.campaigns", {})
+    version = (state["revision"], state["definition_hash"])
+    kept = remembered.get(state["id"])
+    if kept is None or kept[0] != version:
+        kept = (version, dict(connection.execute(DEFINITION, {"id": state["id"]}).mappings().one()))
+        remembered[state["id"]] = kept
+    campaign = Campaign(**kept[1], **state)
     g.campaign = campaign
     return campaign
 
