@@ -1,6 +1,8 @@
 """What every widget page shows around its form: header, language switch, counter, colours."""
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cached_property
 
 from flask import redirect
 from flask import request
@@ -47,6 +49,23 @@ def language_choices(campaign):
     ]
 
 
+class LanguageSwitch(Sequence):
+    """The language switch's choices, worked out only if a page shows them (a redirect does not)."""
+
+    def __init__(self, campaign):
+        self.campaign = campaign
+
+    @cached_property
+    def choices(self):
+        return language_choices(self.campaign)
+
+    def __getitem__(self, index):
+        return self.choices[index]
+
+    def __len__(self):
+        return len(self.choices)
+
+
 def accent_color(campaign, partner, requested=None):
     """The widget's accent: the snippet's `data-theme`, else the partner's, else the campaign's."""
     if requested:
@@ -67,7 +86,7 @@ def widget_context(campaign, partner):
         "vouched_partner": vouched_partner(partner),
         "text": campaign.text(language),
         "language": language,
-        "languages": language_choices(campaign),
+        "languages": LanguageSwitch(campaign),
         "source": source_code(),
         "count": count,
         "goal": current_goal(count, campaign.settings["goal"]),
