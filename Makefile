@@ -39,6 +39,7 @@ test-prerequisites:
 bench: $(VENV)/.installed-test
 	$(BIN)/python bench/zip_lookup.py
 	$(BIN)/python bench/graphics_render.py
+	$(BIN)/python bench/submission_cost.py
 	$(BIN)/python bench/http_bench.py
 
 ## translations: collect new strings and merge them into every catalog
