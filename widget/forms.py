@@ -62,7 +62,7 @@ def screen_submission(campaign, form):
     if posted_by_a_bot():
         return Screening(bot=True)
     fields_are_valid = form.validate()
-    token, notice = checked_form_token(campaign)
+    token, notice = checked_form_token(request.form.get("token"), campaign.slug)
     if notice is TRY_AGAIN:
         return Screening(notice=notice, status=400)
     if not fields_are_valid:
@@ -72,14 +72,14 @@ def screen_submission(campaign, form):
     return Screening(token=token)
 
 
-def checked_form_token(campaign):
+def checked_form_token(posted, campaign_slug):
     """The posted form token and None, or None and the notice to show instead.
 
     A missing, forged, stale or other campaign's token asks the supporter to send again; so does
     a form sent faster than a person can fill it in (the token says when it was shown).
     """
     try:
-        token = read_form_token(request.form.get("token"), campaign.slug)
+        token = read_form_token(posted, campaign_slug)
     except FormTokenError:
         return None, TRY_AGAIN
     if token.age < timedelta(seconds=current_app.config["FORM_MIN_FILL_SECONDS"]):

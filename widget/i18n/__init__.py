@@ -8,6 +8,7 @@ from babel import UnknownLocaleError
 from babel.numbers import format_decimal
 from flask import current_app
 from flask import g
+from flask import has_request_context
 from flask import request
 from flask_babel import get_locale
 
@@ -65,8 +66,12 @@ def select_locale():
     2. `page_lang`, the partner page's own `<html lang>`, passed along by the loader;
     3. the browser's Accept-Language header;
     4. the campaign's default language (or the source language outside a campaign).
+
+    Outside a request (a command, or a signature checked before Flask), the source language.
     """
     offered = offered_languages()
+    if not has_request_context():
+        return offered[0]
     # Only the query string: a form's action URL carries its language, so choosing one never
     # reads a request body (which may be too large, or not a form at all).
     for asked in (request.args.get("lang"), request.args.get("page_lang")):

@@ -6,6 +6,8 @@ few times looser) and in Redis when MEGAFONO_REDIS_URL is set, shared by every w
 Limits are generous: many supporters can share one address (a mobile carrier's, a school's).
 """
 
+from functools import cache
+
 from email_validator import EmailNotValidError
 from email_validator import validate_email
 from flask import current_app
@@ -13,12 +15,17 @@ from flask import g
 from flask import request
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
+from limits import parse_many
 
+from widget.forms import clean_text
 from widget.forms import email_key
 
 #: The views each limit guards, by endpoint.
 ACTIONS = "embedding.act"
 SIGN_IN = "dashboard.sign_in"
+
+#: Where the app keeps its limiter, for posts answered before Flask.
+LIMITER = "megafono.limiter"
 
 
 def init_app(app):
@@ -30,6 +37,7 @@ def init_app(app):
         # A Redis outage must not take petitions down with it: count in memory until it is back.
         in_memory_fallback_enabled=True,
     )
+    app.extensions[LIMITER] = limiter
     guard(app, ACTIONS, limiter.limit(lambda: current_app.config["RATE_LIMIT_PER_ADDRESS"], methods=["POST"]))
     guard(app, ACTIONS, limiter.limit(
         lambda: current_app.config["RATE_LIMIT_PER_EMAIL"], key_func=campaign_and_email, methods=["POST"],
@@ -43,16 +51,54 @@ def guard(app, endpoint, limit):
 
 
 def campaign_and_email():
-    """One person on one campaign, by the keyed digest of their address (never the address itself);
-    None when the form has no usable address (a call-in's steps, or a typo the form will point out).
-    Worked out once per request: the limit asks for it twice (whether it applies, and its key)."""
+    """One person on one campaign (see email_limit_key); worked out once per request: the limit
+    asks for it twice (whether it applies, and its key)."""
     if "limit_key" not in g:
-        g.limit_key = None
-        address = request.form.get("email", "")[:254]
-        try:
-            normalized = validate_email(address, check_deliverability=False).normalized if address else None
-        except EmailNotValidError:
-            normalized = None
-        if normalized:
-            g.limit_key = f"{request.view_args.get('slug')}:{email_key(normalized)}"
+        g.limit_key = email_limit_key(request.view_args.get("slug"), posted_email(request.form.get("email", "")))
     return g.limit_key
+
+
+def posted_email(posted):
+    """The posted address as the form stores it (cleaned, then normalized), or None if the form
+    would refuse it: spaces or invisible characters around an address make no new person."""
+    address = clean_text(posted)
+    if not address or len(address) > 254:
+        return None
+    try:
+        return validate_email(address, check_deliverability=False).normalized
+    except EmailNotValidError:
+        return None
+
+
+def email_limit_key(slug, address):
+    """One person on one campaign, by the keyed digest of their normalized address (never the
+    address itself); None without one (a call-in's steps, or a typo the form will point out)."""
+    return f"{slug}:{email_key(address)}" if address else None
+
+
+def count_action_outside_flask(app, remote_address, slug, address):
+    """Count one post to a widget against the same limits, in the same counters, as the guarded
+    view (a Flask-Limiter limit's bucket is its prefix, its key and the endpoint); True if every
+    limit still allowed it. For the signatures answered before Flask (widget/petition/quick.py),
+    with the address as `posted_email` gives it.
+
+    Checked first and counted only if all pass, so a post that Flask then refuses is not counted
+    twice; two posts at once may both pass the check, as with the view's own limits.
+    """
+    limiter = app.extensions[LIMITER]
+    config = app.config
+    buckets = [(config["RATE_LIMIT_PER_ADDRESS"], remote_address)]
+    email = email_limit_key(slug, address)
+    if email is not None:
+        buckets.append((config["RATE_LIMIT_PER_EMAIL"], email))
+    hits = [(limit, (config["RATE_LIMIT_KEY_PREFIX"], key, ACTIONS))
+            for text, key in buckets for limit in parsed_limits(text)]
+    strategy = limiter.limiter
+    if not all(strategy.test(limit, *bucket) for limit, bucket in hits):
+        return False
+    return all([strategy.hit(limit, *bucket) for limit, bucket in hits])
+
+
+@cache
+def parsed_limits(text):
+    return tuple(parse_many(text))
