@@ -36,8 +36,10 @@ def setup_config(app, test_config):
 def setup_fast_paths(app):
     from widget.embedding.rendered import RenderedPages
     from widget.graphics.fast import CachedCards
+    from widget.petition.quick import QuickSignatures
 
     app.wsgi_app = RenderedPages(app.wsgi_app, app)
+    app.wsgi_app = QuickSignatures(app.wsgi_app, app)
     app.wsgi_app = CachedCards(app.wsgi_app, app.config)
 
 

@@ -1,5 +1,7 @@
 """The petition widget's flow: show the form, take a signature, thank the supporter."""
 
+from dataclasses import dataclass
+
 from flask import render_template
 from flask import request
 from flask_babel import lazy_gettext as _l
@@ -17,6 +19,10 @@ from widget.petition.signatures import record_signature
 from widget.security.form_token import issue_form_token
 from widget.security.privacy import ip_digest
 from widget.sharing.panel import share_panel
+from widget.storage.models import Campaign
+
+#: Where the view leaves how it took a signature, for widget/petition/quick.py.
+SIGNED_AS = "megafono.signed_as"
 
 
 def show_petition(campaign, partner):
@@ -33,36 +39,74 @@ def submit_petition(campaign, partner):
     context = widget_context(campaign, partner)
     if not campaign.is_live:
         return render_template("widget/closed.html", **context), 409
-    form = petition_form(campaign, context["text"], opt_in_label(campaign, context["vouched_partner"]), request.form)
+    signing = Signing.of(context, partner)
+    form = signing.form(request.form)
     screening = screen_submission(campaign, form)
     if screening.bot:
         return redirect_to_thanks(context)  # a bot gets what a person would; nothing is stored
     if not screening.passed:
         return render_petition_form(context, form, screening.notice, screening.status, screening.shown_at)
-    token = screening.token
     # Built before the signature is stored: committing it expires the campaign, which would
     # otherwise be read again from the database just to make this address.
     thanks = redirect_to_thanks(context)
 
-    outcome = record_signature(
-        campaign.id,
-        {name: form[name].data for name in campaign.settings["fields"]["shown"]},
-        token=token,
-        language=context["language"],
-        source=context["source"],
-        opted_in=bool(form["opt_in"].data),
-        # Whom the box the supporter ticked named: the partner whose page this is, or (None) the organizer.
-        opted_in_to=context["vouched_partner"].code if context["vouched_partner"] is not None else None,
-        consented="consent" in form and bool(form["consent"].data),
-        ip_digest=ip_digest(request.remote_addr),
-    )
+    outcome = record_signature(campaign.id, **signing.recorded(form), token=screening.token,
+                               ip_digest=ip_digest(request.remote_addr))
     if outcome is not Outcome.SIGNED:
         db.session.rollback()
         if outcome is Outcome.CLOSED:
             return render_template("widget/closed.html", **context), 409
         return render_petition_form(context, form, notice=TRY_AGAIN, status=400)
     db.session.commit()
+    request.environ[SIGNED_AS] = signing
     return thanks
+
+
+@dataclass(frozen=True)
+class Signing:
+    """How one widget address takes signatures: its form, and what each signature records besides
+    the supporter's own answers. The same for everyone who posts there while the campaign and the
+    partner stay as they are, so widget/petition/quick.py takes the next signatures alike."""
+
+    campaign: Campaign
+    text: dict
+    opt_in_label: str
+    language: str
+    source: str | None
+    #: Whom the opt-in box named: the partner whose page this is, or (None) the organizer.
+    opted_in_to: str | None
+    #: What the campaign and the partner were when this was worked out (see `version_of`).
+    version: tuple
+
+    @classmethod
+    def of(cls, context, partner):
+        campaign, vouched = context["campaign"], context["vouched_partner"]
+        return cls(
+            campaign=campaign, text=context["text"], opt_in_label=opt_in_label(campaign, vouched),
+            language=context["language"], source=context["source"],
+            opted_in_to=vouched.code if vouched is not None else None,
+            version=version_of(campaign.status, campaign.revision, partner.revision if partner else None),
+        )
+
+    def form(self, formdata):
+        return petition_form(self.campaign, self.text, self.opt_in_label, formdata)
+
+    def recorded(self, form):
+        """What `record_signature` stores of a valid form, but for its token and address."""
+        return {
+            "details": {name: form[name].data for name in self.campaign.settings["fields"]["shown"]},
+            "language": self.language,
+            "source": self.source,
+            "opted_in": bool(form["opt_in"].data),
+            "opted_in_to": self.opted_in_to,
+            "consented": "consent" in form and bool(form["consent"].data),
+        }
+
+
+def version_of(status, campaign_revision, partner_revision):
+    """A campaign and partner as signatures depend on them: live or not, and their revisions,
+    which every change raises. The count is left out: it moves with every signature."""
+    return status, campaign_revision, partner_revision
 
 
 def show_thanks(campaign, partner):

@@ -1,0 +1,221 @@
+"""Signatures taken before Flask (widget/petition/quick.py) are taken exactly as Flask takes them:
+the same answers, the same rows, the same rate-limit counters, and nothing taken that Flask
+would refuse or show again."""
+
+import shutil
+import time
+from contextlib import contextmanager
+from urllib.parse import urlencode
+
+import pytest
+from flask import request_started
+from hypothesis import HealthCheck
+from hypothesis import given
+from hypothesis import settings
+from hypothesis import strategies as st
+from sqlalchemy import select
+from sqlalchemy import update
+
+from tests.conftest import DEMO_CAMPAIGNS
+from tests.conftest import SAME_ORIGIN
+from tests.conftest import action_count
+from tests.conftest import close_database
+from tests.conftest import count_rows
+from tests.conftest import make_app
+from tests.conftest import sign
+from widget.campaigns.loader import campaign_files
+from widget.campaigns.loader import load_campaign_files
+from widget.extensions import db
+from widget.petition.quick import QuickSignatures
+from widget.security.form_token import issue_form_token
+from widget.storage.models import Campaign
+from widget.storage.models import Signature
+
+FORM = "/embed/demo-petition?lang=es"
+PERSON = {"given_name": "Ana", "family_name": "Pérez", "city": "Soyapango"}
+
+
+def quick_signatures(app):
+    """The app's QuickSignatures middleware, found along its chain of WSGI wrappers."""
+    layer = app.wsgi_app
+    while not isinstance(layer, QuickSignatures):
+        layer = layer.wsgi_app
+    return layer
+
+
+@contextmanager
+def requests_reaching_flask(app):
+    """A list that grows by one for each request Flask itself handles."""
+    reached = []
+
+    def count(sender, **extra):
+        reached.append(1)
+
+    request_started.connect(count, app)
+    try:
+        yield reached
+    finally:
+        request_started.disconnect(count, app)
+
+
+def token(app, shown_seconds_ago=60):
+    with app.app_context():
+        return issue_form_token("demo-petition", time.time() - shown_seconds_ago)
+
+
+def post(client, fields, headers=SAME_ORIGIN, query=FORM):
+    return client.post(query, data=urlencode(fields), headers={
+        "Content-Type": "application/x-www-form-urlencoded", **headers})
+
+
+def stored(app):
+    """Every signature as stored, but for what differs from one run to the next."""
+    with app.app_context():
+        rows = db.session.scalars(select(Signature).order_by(Signature.email)).all()
+        return [(row.given_name, row.family_name, row.email, row.email_key, row.city, row.postal_code,
+                 row.country, row.language, row.source, row.opted_in, row.opted_in_to, row.consented)
+                for row in rows]
+
+
+def test_after_flask_takes_a_signature_the_next_ones_are_taken_before_it(app, client):
+    first = sign(client, email="primera@example.org")
+    assert first.status_code == 303
+    with requests_reaching_flask(app) as reached:
+        second = post(client, {"token": token(app), **PERSON, "email": "segunda@example.org", "opt_in": "y"})
+        assert not reached, "the second signature went through Flask"
+    assert second.status_code == 303
+    assert second.headers["Location"] == first.headers["Location"]
+    for header in ("Content-Security-Policy", "X-Content-Type-Options", "Referrer-Policy"):
+        assert second.headers[header].split("'nonce-")[0] == first.headers[header].split("'nonce-")[0]
+    assert second.headers.get("Content-Security-Policy") != first.headers.get("Content-Security-Policy") or \
+        "'nonce-" not in first.headers.get("Content-Security-Policy", "")
+    assert action_count(app) == count_rows(app, Signature) == 2
+    taken = [row for row in stored(app) if row[2] == "segunda@example.org"]
+    assert taken == [("Ana", "Pérez", "segunda@example.org", taken[0][3], "Soyapango", None, None, "es", None,
+                      True, None, False)]
+
+    # The same token again, or a repeat of the same address: as Flask answers them.
+    with requests_reaching_flask(app) as reached:
+        again = post(client, {"token": token(app), **PERSON, "email": "segunda@example.org"})
+        assert not reached
+    assert again.status_code == 303 and action_count(app) == count_rows(app, Signature) == 2
+
+
+def test_what_flask_would_refuse_or_show_again_goes_to_flask(app, client):
+    assert sign(client, email="primera@example.org").status_code == 303
+    app.config["FORM_MIN_FILL_SECONDS"] = 5
+    refused = {
+        "a field missing": ({"token": token(app), "given_name": "Ana", "email": "x@example.org"}, SAME_ORIGIN, 422),
+        "a bad address": ({"token": token(app), **PERSON, "email": "not an address"}, SAME_ORIGIN, 422),
+        "no token": ({**PERSON, "email": "y@example.org"}, SAME_ORIGIN, 400),
+        "too quick": ({"token": token(app, 1), **PERSON, "email": "z@example.org"}, SAME_ORIGIN, 400),
+        "from another site": ({"token": token(app), **PERSON, "email": "w@example.org"},
+                              {"Sec-Fetch-Site": "cross-site"}, 403),
+        "a bot": ({"token": token(app), **PERSON, "email": "v@example.org", "website": "spam"}, SAME_ORIGIN, 303),
+    }
+    for what, (fields, headers, status) in refused.items():
+        with requests_reaching_flask(app) as reached:
+            response = post(client, fields, headers)
+            assert reached, what
+        if status is not None:
+            assert response.status_code == status, what
+    assert action_count(app) == count_rows(app, Signature) == 1
+
+
+def test_a_campaign_changed_or_closed_since_is_flasks_to_answer(app, client):
+    assert sign(client, email="primera@example.org").status_code == 303
+    with app.app_context():
+        campaign = db.session.scalars(select(Campaign).filter_by(slug="demo-petition")).one()
+        fields = campaign.settings["fields"]
+        campaign.settings = {**campaign.settings, "fields": {**fields, "shown": [*fields["shown"], "postal_code"],
+                                                             "required": [*fields["required"], "postal_code"]}}
+        db.session.commit()
+    with requests_reaching_flask(app) as reached:
+        response = post(client, {"token": token(app), **PERSON, "email": "segunda@example.org"})
+        assert reached
+    assert response.status_code == 422  # the new required field, which the kept form did not have
+
+    # Closed by hand, even within the window in which a worker trusts what it read: nothing kept.
+    app.config["PAGE_RECHECK_SECONDS"] = 3600
+    assert post(client, {"token": token(app), **PERSON, "email": "tercera@example.org",
+                         "postal_code": "77001"}).status_code == 303
+    with app.app_context():
+        db.session.execute(update(Campaign).where(Campaign.slug == "demo-petition").values(status="closed"))
+        db.session.commit()
+    response = post(client, {"token": token(app), **PERSON, "email": "cuarta@example.org", "postal_code": "77001"})
+    assert response.status_code == 409
+    assert action_count(app) == count_rows(app, Signature) == 2
+
+
+def test_signatures_taken_before_flask_count_against_the_same_limits(database_url):
+    app = make_app(database_url, RATE_LIMIT_PER_ADDRESS="3 per hour")
+    with app.app_context():
+        load_campaign_files(campaign_files(DEMO_CAMPAIGNS))
+    client = app.test_client()
+    try:
+        assert sign(client, email="una@example.org").status_code == 303  # Flask: one
+        with requests_reaching_flask(app) as reached:
+            for number in (2, 3):
+                fields = {"token": token(app), **PERSON, "email": f"n{number}@example.org"}
+                assert post(client, fields).status_code == 303
+            assert not reached
+            refused = post(client, {"token": token(app), **PERSON, "email": "n4@example.org"})
+            assert reached  # the limit is reached: Flask says so, in the supporter's language
+        assert refused.status_code == 429
+        assert count_rows(app, Signature) == 3
+    finally:
+        close_database(app)
+
+
+#: Bodies as browsers, bots and accidents send them: a correct form with any of its fields kept,
+#: left out or replaced by any text, then any fields (again, the honeypot, unknown ones) added.
+field_names = st.sampled_from([*PERSON, "email", "postal_code", "opt_in", "website", "extra"])
+field_values = st.one_of(
+    st.text(st.characters(blacklist_categories=["Cs"]), max_size=120),
+    st.sampled_from(["Ana", " Ana ", "ana@example.org", " ANA@Example.ORG ", "a@b", "y", "false", "", "\u200bZoë"]),
+)
+correct_fields = st.builds(lambda number: [*PERSON.items(), ("email", f"persona{number}@example.org")],
+                           st.integers(0, 10_000))
+bodies = st.builds(
+    lambda fields, changes, added: [
+        (name, value if change is None else change) for (name, value), change in zip(fields, changes, strict=True)
+        if change != "<left out>"
+    ] + added,
+    correct_fields,
+    st.lists(st.one_of(st.none(), st.none(), st.just("<left out>"), field_values), min_size=4, max_size=4),
+    st.lists(st.tuples(field_names, field_values), max_size=3),
+)
+
+
+@pytest.fixture
+def twins(tmp_path, sqlite_template):
+    """Two apps on two copies of one database: one takes signatures before Flask, one never does."""
+    apps = []
+    for name in ("quick", "flask-only"):
+        path = tmp_path / f"{name}.sqlite3"
+        shutil.copyfile(sqlite_template, path)
+        app = make_app(f"sqlite:///{path}")
+        with app.app_context():
+            load_campaign_files(campaign_files(DEMO_CAMPAIGNS))
+        apps.append(app)
+    quick_signatures(apps[1]).size = 0  # keeps nothing, so every post goes to Flask
+    for app in apps:  # the first signature, which teaches the quick one this address
+        assert post(app.test_client(), {"token": token(app), **PERSON, "email": "first@example.org"}).status_code == 303
+    yield apps
+    for app in apps:
+        close_database(app)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(body=bodies, query=st.sampled_from([FORM, "/embed/demo-petition?lang=en&source=red-sv"]))
+def test_whatever_is_posted_both_ways_give_the_same_answer_and_store_the_same(twins, body, query):
+    answers = []
+    for app in twins:
+        client = app.test_client()
+        sent = [("token", token(app)), *body]
+        response = client.post(query, data=urlencode(sent), headers={
+            "Content-Type": "application/x-www-form-urlencoded", **SAME_ORIGIN})
+        answers.append((response.status_code, response.headers.get("Location")))
+    assert answers[0] == answers[1]
+    assert stored(twins[0]) == stored(twins[1])
+    assert action_count(twins[0]) == action_count(twins[1]) == len(stored(twins[0]))
