@@ -122,28 +122,29 @@ class QuickSignatures:
             return False
 
     def stored(self, kept, environ, checked):
-        """Token, signature and count in one transaction, if the campaign is as the view found it."""
+        """Token, signature and count in one transaction, if the campaign is as the view found it.
+        On a connection of its own: the session's bookkeeping would cost more than the writes."""
         try:
-            if self.still_current(kept):
-                outcome = record_signature(kept.signing.campaign.id, **kept.signing.recorded(checked.form),
-                                           token=checked.token,
-                                           ip_digest=ip_digest(environ.get("REMOTE_ADDR")))
-                if outcome is Outcome.SIGNED:
-                    db.session.commit()
-                    return True
-            db.session.rollback()
+            with db.engine.connect() as connection:
+                if self.still_current(kept, connection):
+                    outcome = record_signature(
+                        kept.signing.campaign.id, **kept.signing.recorded(checked.form), token=checked.token,
+                        ip_digest=ip_digest(environ.get("REMOTE_ADDR")), connection=connection)
+                    if outcome is Outcome.SIGNED:
+                        connection.commit()
+                        return True
+                connection.rollback()
         except SQLAlchemyError:
-            db.session.rollback()  # Flask says what is wrong, in the supporter's language
+            pass  # nothing was kept; Flask says what is wrong, in the supporter's language
         return False
 
-    def still_current(self, kept):
+    def still_current(self, kept, connection):
         """Whether the campaign and partner are as the view found them, asking the database once
         its last answer is PAGE_RECHECK_SECONDS old. Within that time a closed or withdrawn
         campaign still takes nothing: storing the signature checks that it is live."""
         if monotonic() - kept.confirmed_at < self.app.config["PAGE_RECHECK_SECONDS"]:
             return True
-        state = db.session.connection().execute(
-            STATE, {"slug": kept.slug, "partner": kept.partner_code}).one_or_none()
+        state = connection.execute(STATE, {"slug": kept.slug, "partner": kept.partner_code}).one_or_none()
         if state is None or version_of(state[0], state[1], state[3]) != kept.signing.version:
             return False
         kept.confirmed_at = monotonic()

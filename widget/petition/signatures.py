@@ -20,19 +20,19 @@ class Outcome(enum.Enum):
 
 
 def record_signature(campaign_id, details, *, token, language, source, opted_in, consented, ip_digest,
-                     opted_in_to=None):
-    """Store one signature and count it, in the session's transaction; the caller commits when
-    the outcome is SIGNED and rolls back otherwise.
+                     opted_in_to=None, connection=None):
+    """Store one signature and count it, in one transaction (the connection's, else the session's);
+    the caller commits when the outcome is SIGNED and rolls back otherwise.
 
     The same email on the same campaign is stored and counted once: the insert gives way to the
     unique key instead of failing, so simultaneous signatures never raise and never double count.
     A repeat runs the same statements as a first signature, so timing does not tell them apart.
-    Statements go straight to the session's connection (no ORM): every signature takes this path.
     """
-    if not spend_form_token(token):
+    if not spend_form_token(token, connection):
         return Outcome.TOKEN_ALREADY_USED
     inserted = insert_ignoring_conflict(
         Signature,
+        connection,
         campaign_id=campaign_id,
         given_name=details.get("given_name"),
         family_name=details.get("family_name"),
@@ -49,6 +49,6 @@ def record_signature(campaign_id, details, *, token, language, source, opted_in,
         ip_digest=ip_digest,
         created_at=utcnow(),
     )
-    if not count_actions(campaign_id, int(inserted)):
+    if not count_actions(campaign_id, int(inserted), connection):
         return Outcome.CLOSED
     return Outcome.SIGNED

@@ -5,6 +5,7 @@ site where the browser blocks third-party cookies. Nothing is kept on the server
 is spent; its time stamp also tells how fast the form was filled in.
 """
 
+import random
 import secrets
 import time
 from dataclasses import dataclass
@@ -20,6 +21,7 @@ from itsdangerous import URLSafeTimedSerializer
 from sqlalchemy import delete
 
 from widget.extensions import db
+from widget.storage.database import in_transaction
 from widget.storage.database import insert_ignoring_conflict
 from widget.storage.models import SpentFormToken
 from widget.storage.models import utcnow
@@ -93,11 +95,12 @@ def read_form_token(token, campaign_slug):
     return FormToken(nonce=nonce, issued_at=issued_at, issued_at_precise=float(issued_precisely))
 
 
-def spend_form_token(token):
+def spend_form_token(token, connection=None):
     """Mark a token used, inside the caller's transaction; False if it had been used already."""
-    if secrets.randbelow(PURGE_ONE_IN) == 0:
-        db.session.execute(delete(SpentFormToken).where(SpentFormToken.expires_at < utcnow()))
-    return insert_ignoring_conflict(SpentFormToken, nonce=token.nonce, expires_at=token.expires_at)
+    connection = in_transaction(connection)
+    if random.randrange(PURGE_ONE_IN) == 0:  # a chance, not a secret: no system call needed
+        connection.execute(delete(SpentFormToken).where(SpentFormToken.expires_at < utcnow()))
+    return insert_ignoring_conflict(SpentFormToken, connection, nonce=token.nonce, expires_at=token.expires_at)
 
 
 def forget_expired_tokens():

@@ -82,8 +82,9 @@ def count_action_outside_flask(app, remote_address, slug, address):
     limit still allowed it. For the signatures answered before Flask (widget/petition/quick.py),
     with the address as `posted_email` gives it.
 
-    Checked first and counted only if all pass, so a post that Flask then refuses is not counted
-    twice; two posts at once may both pass the check, as with the view's own limits.
+    Checked first and counted only if all pass, so a post over a limit, which Flask then refuses,
+    is not counted twice (one refused later, such as a resent form, is: two attempts). Two posts
+    at once may both pass the check.
     """
     limiter = app.extensions[LIMITER]
     config = app.config

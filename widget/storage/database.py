@@ -44,14 +44,19 @@ def tune_sqlite(dbapi_connection, connection_record):
     cursor.close()
 
 
-def insert_ignoring_conflict(model, **values):
+def in_transaction(connection=None):
+    """The connection a write goes to: the one given, else the session's (in its transaction).
+    Writes on every supporter's path go straight to a connection: they need no ORM bookkeeping."""
+    return connection if connection is not None else db.session.connection()
+
+
+def insert_ignoring_conflict(model, connection=None, **values):
     """Insert a row unless a unique key already holds one; True when the row was added.
 
     The database settles races between simultaneous inserts, so nothing is counted twice and
-    no one gets an error page for a duplicate. It runs on the session's connection, in its
-    transaction: these inserts are on every supporter's path, and need no ORM bookkeeping.
+    no one gets an error page for a duplicate.
     """
-    connection = db.session.connection()
+    connection = in_transaction(connection)
     statement = insert_ignoring_conflict_statement(model.__table__, connection.dialect.name)
     return connection.execute(statement, values).first() is not None
 
@@ -74,11 +79,11 @@ COUNT_ACTIONS = (
 )
 
 
-def count_actions(campaign_id, added):
-    """Add to a live campaign's count, in the session's transaction. False if the campaign is no
-    longer live (closed since it was read): the caller rolls back.
+def count_actions(campaign_id, added, connection=None):
+    """Add to a live campaign's count. False if the campaign is no longer live (closed since it
+    was read): the caller rolls back.
 
     The same statement runs when adding 0, so a repeat takes as long as a first action.
     """
-    counted = db.session.connection().execute(COUNT_ACTIONS, {"counted_campaign": campaign_id, "added": added})
+    counted = in_transaction(connection).execute(COUNT_ACTIONS, {"counted_campaign": campaign_id, "added": added})
     return counted.rowcount == 1
