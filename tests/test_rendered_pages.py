@@ -49,7 +49,7 @@ def kept_pages(app):
     middleware = app.wsgi_app
     while not isinstance(middleware, RenderedPages):
         middleware = middleware.wsgi_app
-    return middleware.pages
+    return middleware.pages.answers
 
 
 def nonce(response):

@@ -47,10 +47,34 @@ UNAVAILABLE_AFTER_POST = _l("Nothing was saved, so it is safe to try again in a 
 SQLITE_UNAVAILABLE = ("locked", "unable to open", "disk", "readonly", "full", "busy")
 
 
+#: Set on a request that already found the database unusable before Flask (the reason, for the log).
+DATABASE_UNAVAILABLE = "megafono.database_unavailable"
+
+
 def init_app(app):
     app.register_error_handler(HTTPException, http_error)
     app.register_error_handler(PoolTimeoutError, database_unavailable)
     app.register_error_handler(DBAPIError, database_error)
+    app.before_request(answer_known_outage)
+
+
+def answer_known_outage():
+    """A request that already waited on a database that did not answer is told so at once,
+    instead of waiting for it a second time."""
+    reason = request.environ.get(DATABASE_UNAVAILABLE)
+    if reason is None:
+        return None
+    log.warning("database unavailable: %s", reason)
+    return unavailable_page()
+
+
+def outage_found(error, environ):
+    """Whether this error means the database is unusable for now; if so, mark the request so
+    that Flask answers it at once (see answer_known_outage)."""
+    if not isinstance(error, PoolTimeoutError) and not (isinstance(error, DBAPIError) and is_outage(error)):
+        return False
+    environ[DATABASE_UNAVAILABLE] = outage_reason(error)
+    return True
 
 
 def error_page(status):
@@ -84,6 +108,10 @@ def database_unavailable(error):
     """The database cannot be reached: say so, roll back, and let the pool reconnect next time."""
     log.warning("database unavailable: %s", outage_reason(error))
     discard_session()
+    return unavailable_page()
+
+
+def unavailable_page():
     response = error_page(503)
     response.headers["Retry-After"] = "30"
     return response

@@ -33,11 +33,6 @@ TRY_AGAIN = _l(
 TOO_FAST = _l("That was very quick! Please check your details and send the form again.")
 
 
-def posted_by_a_bot():
-    """The honeypot was filled in: answer as to a person, store nothing."""
-    return bool(request.form.get(HONEYPOT_FIELD))
-
-
 @dataclass(frozen=True)
 class Screening:
     """What the checks every widget form goes through found, in the order a person should hear it."""
@@ -58,11 +53,19 @@ class Screening:
 
 
 def screen_submission(campaign, form):
-    """Honeypot, then the form token, then the fields, then fill time: the first problem wins."""
-    if posted_by_a_bot():
+    """The checks every widget form goes through, on this request's posted form."""
+    return screen(request.form, form, campaign.slug)
+
+
+def screen(posted, form, campaign_slug):
+    """Honeypot, then the form token, then the fields, then fill time: the first problem wins.
+
+    A filled honeypot (a field people never see) is a bot: it is answered as a person would be,
+    and nothing is stored."""
+    if posted.get(HONEYPOT_FIELD):
         return Screening(bot=True)
     fields_are_valid = form.validate()
-    token, notice = checked_form_token(request.form.get("token"), campaign.slug)
+    token, notice = checked_form_token(posted.get("token"), campaign_slug)
     if notice is TRY_AGAIN:
         return Screening(notice=notice, status=400)
     if not fields_are_valid:

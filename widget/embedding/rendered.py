@@ -18,8 +18,6 @@ goes on to Flask as before.
 import gzip
 import re
 import secrets
-import threading
-from collections import OrderedDict
 from dataclasses import dataclass
 from time import monotonic
 
@@ -31,6 +29,8 @@ from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.http import parse_accept_header
 
 from widget.campaigns.schema import SLUG_BODY
+from widget.embedding.kept import KeptAnswers
+from widget.embedding.kept import widget_address
 from widget.extensions import db
 from widget.security.form_token import ISSUED_TOKENS
 from widget.security.form_token import issue_form_token
@@ -49,7 +49,8 @@ KEPT_PAGES = 256
 
 #: What a page depends on in the database, read in one query.
 STATE = (
-    select(Campaign.status, Campaign.revision, Campaign.action_count, Partner.revision)
+    select(Campaign.status, Campaign.revision.label("campaign_revision"), Campaign.action_count,
+           Partner.revision.label("partner_revision"))
     .select_from(Campaign)
     .outerjoin(Partner, Partner.code == bindparam("partner"))
     .where(Campaign.slug == bindparam("slug"))
@@ -84,19 +85,13 @@ class RenderedPages:
     def __init__(self, wsgi_app, app, size=KEPT_PAGES):
         self.wsgi_app = wsgi_app
         self.app = app
-        self.size = size
-        self.pages = OrderedDict()
-        self.lock = threading.Lock()
+        self.pages = KeptAnswers(size)
 
     def __call__(self, environ, start_response):
         if environ.get("REQUEST_METHOD") != "GET" or not EMBED_PATH.fullmatch(environ.get("PATH_INFO", "")):
             return self.wsgi_app(environ, start_response)
-        key = (environ.get("wsgi.url_scheme"), environ.get("HTTP_HOST"), environ["PATH_INFO"],
-               environ.get("QUERY_STRING", ""), environ.get("HTTP_ACCEPT_LANGUAGE", ""))
-        with self.lock:
-            page = self.pages.get(key)
-            if page is not None:
-                self.pages.move_to_end(key)
+        key = widget_address(environ)
+        page = self.pages.get(key)
         answer = self.answer(page) if page is not None else None
         if answer is None:
             answer = self.render(key, environ)
@@ -119,7 +114,8 @@ class RenderedPages:
     def still_current(self, page):
         """Whether the page still shows its campaign and partner as they are, asking the database
         once its last answer is PAGE_RECHECK_SECONDS old."""
-        if monotonic() - page.confirmed_at < self.app.config["PAGE_RECHECK_SECONDS"]:
+        asked_at = monotonic()
+        if asked_at - page.confirmed_at < self.app.config["PAGE_RECHECK_SECONDS"]:
             return True
         try:
             with db.engine.connect() as connection:
@@ -128,7 +124,7 @@ class RenderedPages:
             return False  # Flask says what is wrong, in the supporter's language
         if state is None or tuple(state) != page.state:
             return False
-        page.confirmed_at = monotonic()
+        page.confirmed_at = asked_at
         return True
 
     def render(self, key, environ):
@@ -153,18 +149,8 @@ class RenderedPages:
         if marked is not None and status.startswith("200"):
             page = cut(marked, status, headers, content, plain.get(ISSUED_TOKENS, []), asked_at)
             if page is not None:
-                self.keep(key, page)
+                self.pages.keep(key, page)
         return status, headers, content
-
-    def keep(self, key, page):
-        with self.lock:
-            kept = self.pages.get(key)
-            if kept is not None and kept.confirmed_at > page.confirmed_at:
-                return  # a newer rendering finished first
-            self.pages[key] = page
-            self.pages.move_to_end(key)
-            while len(self.pages) > self.size:
-                self.pages.popitem(last=False)
 
     def send(self, environ, start_response, status, headers, body):
         """Compressed as Flask-Compress compresses the app's other pages, when the browser takes it

@@ -10,43 +10,45 @@ times the signature itself; this takes it in a fraction of that, with the same p
 - a later post to that address is taken here only if everything is as Flask would find it: a
   small form sent by one of our own pages, the honeypot empty, the token good and not too quick,
   the same form (WTForms, the very fields Flask builds) valid, the same rate limits, in the same
-  counters, not reached, and the campaign live and the campaign and partner unchanged since;
+  counters, not reached, and the campaign live and the campaign and partner unchanged since
+  (asked of the database with every signature, as the view does);
 - the token, the signature and the count are written in one transaction, by the same function
   as the view's, and the kept answer is sent with a fresh style nonce.
 
-Anything else (a mistake to show, a bot, a used token, a limit reached, a database that does
-not answer, a campaign or partner changed) goes on to Flask with the body as it came, and Flask
-answers it as it always has. Nothing is shared between workers.
+Anything else (a mistake to show, a bot, a used token, a limit reached, a campaign or partner
+changed) goes on to Flask with the body as it came, and Flask answers it as it always has. A post
+counted against the limits here is not counted again there; a database that did not answer here
+gets Flask's 503 at once, without a second wait. Nothing is shared between workers.
 """
 
+import logging
 import secrets
-import threading
-from collections import OrderedDict
 from dataclasses import dataclass
 from io import BytesIO
 from time import monotonic
-from typing import NamedTuple
 
 from flask import current_app
 from sqlalchemy.exc import SQLAlchemyError
-from werkzeug.datastructures import MultiDict
-from wtforms.form import BaseForm
 
+from widget.embedding.kept import KeptAnswers
+from widget.embedding.kept import widget_address
 from widget.embedding.rendered import EMBED_PATH
 from widget.embedding.rendered import STATE
 from widget.embedding.rendered import STYLE_NONCE
+from widget.errors import outage_found
 from widget.extensions import db
-from widget.forms import HONEYPOT_FIELD
-from widget.forms import checked_form_token
+from widget.forms import screen
 from widget.petition.signatures import Outcome
 from widget.petition.signatures import record_signature
 from widget.petition.views import SIGNED_AS
 from widget.petition.views import Signing
 from widget.petition.views import version_of
-from widget.security.form_token import FormToken
 from widget.security.limits import count_action_outside_flask
 from widget.security.limits import posted_email
+from widget.security.origin import OUR_PAGES
 from widget.security.privacy import ip_digest
+
+log = logging.getLogger(__name__)
 
 #: Addresses kept per worker; the oldest unused go first.
 KEPT_ADDRESSES = 256
@@ -57,8 +59,11 @@ LARGEST_FORM = 4096
 
 ENCODED_FORM = "application/x-www-form-urlencoded"
 
+#: Headers of Flask's answer that are not the same for every signature: the rate-limit counts.
+PER_REQUEST_HEADERS = ("x-ratelimit-", "retry-after")
 
-@dataclass
+
+@dataclass(frozen=True)
 class Kept:
     slug: str
     partner_code: str | None
@@ -66,14 +71,8 @@ class Kept:
     status: str
     headers: list[tuple[str, str]]
     body: bytes
-    #: When the database last confirmed the campaign and partner (time.monotonic()).
+    #: When the view read the campaign (time.monotonic()): of two learned at once, the later stays.
     confirmed_at: float
-
-
-class Checked(NamedTuple):
-    form: BaseForm
-    token: FormToken
-    posted: MultiDict
 
 
 class QuickSignatures:
@@ -82,87 +81,70 @@ class QuickSignatures:
     def __init__(self, wsgi_app, app, size=KEPT_ADDRESSES):
         self.wsgi_app = wsgi_app
         self.app = app
-        self.size = size
-        self.kept = OrderedDict()
-        self.lock = threading.Lock()
+        self.kept = KeptAnswers(size)
 
     def __call__(self, environ, start_response):
-        match = EMBED_PATH.fullmatch(environ.get("PATH_INFO", ""))
-        if environ.get("REQUEST_METHOD") != "POST" or match is None:
+        if environ.get("REQUEST_METHOD") != "POST" or not EMBED_PATH.fullmatch(environ.get("PATH_INFO", "")):
             return self.wsgi_app(environ, start_response)
-        key = (environ.get("wsgi.url_scheme"), environ.get("HTTP_HOST"), environ["PATH_INFO"],
-               environ.get("QUERY_STRING", ""), environ.get("HTTP_ACCEPT_LANGUAGE", ""))
-        with self.lock:
-            kept = self.kept.get(key)
-            if kept is not None:
-                self.kept.move_to_end(key)
-        body = read_small_form(environ, self.app.config["MAX_CONTENT_LENGTH"]) if kept is not None else None
-        if body is not None and self.signed(kept, environ, body):
+        address = widget_address(environ)
+        kept = self.kept.get(address)
+        if kept is not None and self.taken(kept, environ):
             headers = [(name, STYLE_NONCE.sub(f"'nonce-{secrets.token_urlsafe(16)}'", value))
                        for name, value in kept.headers]
             start_response(kept.status, headers)
             return [kept.body]
-        return self.learn(key, environ, start_response)
+        return self.learn(address, environ, start_response)
+
+    def taken(self, kept, environ):
+        """Whether the signature was taken here; if not, nothing was stored and Flask answers."""
+        try:
+            body = read_small_form(environ, self.app.config["MAX_CONTENT_LENGTH"])
+            if body is None:
+                return False
+            with self.app.app_context():
+                return self.signed(kept, environ, body)
+        except Exception:  # noqa: BLE001 - whatever went wrong here, Flask still answers the supporter
+            log.exception("a signature could not be taken before Flask; Flask answers it")
+            return False
 
     def signed(self, kept, environ, body):
         """Take the signature as the view would; False, with nothing stored, if it would not."""
-        with self.app.app_context():
-            checked = checked_form(kept, environ, body)
-            return checked is not None and self.allowed(kept, environ, checked) and self.stored(kept, environ, checked)
-
-    def allowed(self, kept, environ, checked):
-        """Counted against the view's rate limits, which all still allow it."""
-        remote_address = environ.get("REMOTE_ADDR") or "127.0.0.1"  # as Flask-Limiter keys it
-        form = checked.form
-        # The form has cleaned and normalized the address, as the limit does.
-        email = form["email"].data if "email" in form else posted_email(checked.posted.get("email", ""))
-        try:
-            return count_action_outside_flask(self.app, remote_address, kept.slug, email)
-        except Exception:  # noqa: BLE001 - the limit storage's own errors (Redis down): Flask falls back
+        posted = current_app.request_class({**environ, "wsgi.input": BytesIO(body)}).form
+        form = kept.signing.form(posted)
+        screening = screen(posted, form, kept.slug)
+        if not screening.passed:
             return False
-
-    def stored(self, kept, environ, checked):
-        """Token, signature and count in one transaction, if the campaign is as the view found it.
-        On a connection of its own: the session's bookkeeping would cost more than the writes."""
+        # The form has cleaned and normalized the address, as the limit does.
+        email = form["email"].data if "email" in form else posted_email(posted.get("email", ""))
+        if not count_action_outside_flask(self.app, environ, kept.slug, email):
+            return False
         try:
             with db.engine.connect() as connection:
-                if self.still_current(kept, connection):
+                if still_current(kept, connection):
                     outcome = record_signature(
-                        kept.signing.campaign.id, **kept.signing.recorded(checked.form), token=checked.token,
+                        kept.signing.campaign.id, **kept.signing.recorded(form), token=screening.token,
                         ip_digest=ip_digest(environ.get("REMOTE_ADDR")), connection=connection)
                     if outcome is Outcome.SIGNED:
                         connection.commit()
                         return True
                 connection.rollback()
-        except SQLAlchemyError:
-            pass  # nothing was kept; Flask says what is wrong, in the supporter's language
+        except SQLAlchemyError as error:
+            if not outage_found(error, environ):
+                raise
         return False
 
-    def still_current(self, kept, connection):
-        """Whether the campaign and partner are as the view found them, asking the database once
-        its last answer is PAGE_RECHECK_SECONDS old. Within that time a closed or withdrawn
-        campaign still takes nothing: storing the signature checks that it is live."""
-        if monotonic() - kept.confirmed_at < self.app.config["PAGE_RECHECK_SECONDS"]:
-            return True
-        state = connection.execute(STATE, {"slug": kept.slug, "partner": kept.partner_code}).one_or_none()
-        if state is None or version_of(state[0], state[1], state[3]) != kept.signing.version:
-            return False
-        kept.confirmed_at = monotonic()
-        return True
-
-    def learn(self, key, environ, start_response):
+    def learn(self, address, environ, start_response):
         """Flask's answer, passed on; kept when the view says it took a signature, so the next
         signature at this address can be taken here."""
         answered = {}
 
         def capture(status, headers, exc_info=None):
-            signing = environ.get(SIGNED_AS)
-            if signing is not None and status.startswith("303") and keepable(headers):
-                answered.update(status=status, headers=[(name, value) for name, value in headers
-                                                        if not name.lower().startswith("x-ratelimit-")])
+            if environ.get(SIGNED_AS) is not None and status.startswith("303") and keepable(headers):
+                answered.update(status=status, headers=[
+                    (name, value) for name, value in headers if not name.lower().startswith(PER_REQUEST_HEADERS)])
             return start_response(status, headers, exc_info)
 
-        # What the view reads is at least this recent: the window counts from here.
+        # What the view reads is at least this recent.
         asked_at = monotonic()
         answer = self.wsgi_app(environ, capture)
         if not answered:
@@ -173,36 +155,24 @@ class QuickSignatures:
             if hasattr(answer, "close"):
                 answer.close()
         signing = environ[SIGNED_AS]
-        self.keep(key, Kept(signing.campaign.slug, signing.source, signing, answered["status"],
-                            answered["headers"], body, asked_at))
+        self.kept.keep(address, Kept(signing.campaign.slug, signing.source, signing, answered["status"],
+                                     answered["headers"], body, asked_at))
         return [body]
 
-    def keep(self, key, kept):
-        with self.lock:
-            self.kept[key] = kept
-            self.kept.move_to_end(key)
-            while len(self.kept) > self.size:
-                self.kept.popitem(last=False)
 
-
-def checked_form(kept, environ, body):
-    """The valid form and its good token, as the view's screening would find them; None if it
-    would not pass (a bot, a token refused or too quick, a field to correct)."""
-    posted = current_app.request_class({**environ, "wsgi.input": BytesIO(body)}).form
-    if posted.get(HONEYPOT_FIELD):
-        return None
-    token, notice = checked_form_token(posted.get("token"), kept.slug)
-    form = kept.signing.form(posted)
-    if token is None or notice is not None or not form.validate():
-        return None
-    return Checked(form, token, posted)
+def still_current(kept, connection):
+    """Whether the campaign and the partner are as the view found them (a signature made with
+    an older form, or naming a partner no longer vouched for, would not be what Flask takes)."""
+    state = connection.execute(STATE, {"slug": kept.slug, "partner": kept.partner_code}).one_or_none()
+    return state is not None and version_of(
+        state.status, state.campaign_revision, state.partner_revision) == kept.signing.version
 
 
 def read_small_form(environ, largest_allowed):
     """The body of a small form posted by one of our own pages, put back for Flask to read
     again; None, with nothing read, for anything else (Flask refuses what is too large)."""
     content_type = environ.get("CONTENT_TYPE", "").split(";")[0].strip().lower()
-    if content_type != ENCODED_FORM or environ.get("HTTP_SEC_FETCH_SITE") not in ("same-origin", "none"):
+    if content_type != ENCODED_FORM or environ.get("HTTP_SEC_FETCH_SITE") not in OUR_PAGES:
         return None
     try:
         length = int(environ.get("CONTENT_LENGTH") or 0)
@@ -216,7 +186,7 @@ def read_small_form(environ, largest_allowed):
 
 
 def keepable(headers):
-    """An answer the same for every signature at one address (once its rate-limit counts are
-    left out): no cookie, and not compressed (the redirect is too small to be)."""
+    """An answer the same for every signature at one address, once PER_REQUEST_HEADERS are
+    left out: no cookie, and not compressed (the redirect is too small to be)."""
     names = {name.lower() for name, _ in headers}
     return not names & {"set-cookie", "content-encoding"}

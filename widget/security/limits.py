@@ -27,6 +27,10 @@ SIGN_IN = "dashboard.sign_in"
 #: Where the app keeps its limiter, for posts answered before Flask.
 LIMITER = "megafono.limiter"
 
+#: Set on a post already counted against the limits before Flask, which then does not count it
+#: again (the post went on to Flask because it could not be taken there after all).
+COUNTED = "megafono.limits_counted"
+
 
 def init_app(app):
     """One limiter per app (Flask-Limiter keeps its state on the instance), wrapped around the views."""
@@ -38,16 +42,22 @@ def init_app(app):
         in_memory_fallback_enabled=True,
     )
     app.extensions[LIMITER] = limiter
-    guard(app, ACTIONS, limiter.limit(lambda: current_app.config["RATE_LIMIT_PER_ADDRESS"], methods=["POST"]))
+    guard(app, ACTIONS, limiter.limit(
+        lambda: current_app.config["RATE_LIMIT_PER_ADDRESS"], methods=["POST"], exempt_when=counted_before_flask,
+    ))
     guard(app, ACTIONS, limiter.limit(
         lambda: current_app.config["RATE_LIMIT_PER_EMAIL"], key_func=campaign_and_email, methods=["POST"],
-        exempt_when=lambda: campaign_and_email() is None,
+        exempt_when=lambda: counted_before_flask() or campaign_and_email() is None,
     ))
     guard(app, SIGN_IN, limiter.limit(lambda: current_app.config["RATE_LIMIT_SIGN_IN"], methods=["POST"]))
 
 
 def guard(app, endpoint, limit):
     app.view_functions[endpoint] = limit(app.view_functions[endpoint])
+
+
+def counted_before_flask():
+    return request.environ.get(COUNTED, False)
 
 
 def campaign_and_email():
@@ -76,16 +86,17 @@ def email_limit_key(slug, address):
     return f"{slug}:{email_key(address)}" if address else None
 
 
-def count_action_outside_flask(app, remote_address, slug, address):
+def count_action_outside_flask(app, environ, slug, address):
     """Count one post to a widget against the same limits, in the same counters, as the guarded
     view (a Flask-Limiter limit's bucket is its prefix, its key and the endpoint); True if every
     limit still allowed it. For the signatures answered before Flask (widget/petition/quick.py),
     with the address as `posted_email` gives it.
 
-    Checked first and counted only if all pass, so a post over a limit, which Flask then refuses,
-    is not counted twice (one refused later, such as a resent form, is: two attempts). Two posts
+    Checked first and counted only if all pass, so a post over a limit goes on to Flask uncounted
+    and Flask refuses it; one counted here is marked, and Flask does not count it again. Two posts
     at once may both pass the check.
     """
+    remote_address = environ.get("REMOTE_ADDR") or "127.0.0.1"  # as Flask-Limiter's get_remote_address
     limiter = app.extensions[LIMITER]
     config = app.config
     buckets = [(config["RATE_LIMIT_PER_ADDRESS"], remote_address)]
@@ -97,7 +108,9 @@ def count_action_outside_flask(app, remote_address, slug, address):
     strategy = limiter.limiter
     if not all(strategy.test(limit, *bucket) for limit, bucket in hits):
         return False
-    return all([strategy.hit(limit, *bucket) for limit, bucket in hits])
+    # Flask counts again only a post some limit refused here (two posts raced for the last one).
+    environ[COUNTED] = all([strategy.hit(limit, *bucket) for limit, bucket in hits])
+    return environ[COUNTED]
 
 
 @cache

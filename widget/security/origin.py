@@ -5,6 +5,9 @@ from flask import request
 from widget.embedding.origins import normalize_origin
 from widget.embedding.origins import our_origins
 
+#: The Sec-Fetch-Site values of a post made by one of our own pages (or typed by the person).
+OUR_PAGES = ("same-origin", "none")
+
 
 def post_comes_from_our_pages():
     """True unless the browser says the post was made by a page on another origin.
@@ -14,7 +17,7 @@ def post_comes_from_our_pages():
     """
     fetch_site = request.headers.get("Sec-Fetch-Site")
     if fetch_site is not None:
-        return fetch_site in ("same-origin", "none")
+        return fetch_site in OUR_PAGES
     origin = request.headers.get("Origin")
     if origin is None:
         return True

@@ -1,0 +1,47 @@
+"""What a worker keeps of the widget answers it gave, by the address they were asked at.
+
+Shared by the kept embed pages (widget/embedding/rendered.py) and the signatures taken before
+Flask (widget/petition/quick.py): both answer the next request at the same address from what
+Flask answered the last time, as long as nothing it depended on has changed.
+"""
+
+import threading
+from collections import OrderedDict
+
+
+def widget_address(environ):
+    """Everything a widget's answer depends on in the request itself: its whole address, and the
+    browser's language preference (which picks the language when the address does not)."""
+    return (environ.get("wsgi.url_scheme"), environ.get("HTTP_HOST"), environ["PATH_INFO"],
+            environ.get("QUERY_STRING", ""), environ.get("HTTP_ACCEPT_LANGUAGE", ""))
+
+
+class KeptAnswers:
+    """At most `size` answers by address, the least recently used going first, safe to share
+    between a worker's threads. Each answer says when the database was read for it
+    (`confirmed_at`, time.monotonic()): of two answers learned at once, the later reading stays."""
+
+    def __init__(self, size):
+        self.size = size
+        self.answers = OrderedDict()
+        self.lock = threading.Lock()
+
+    def __len__(self):
+        return len(self.answers)
+
+    def get(self, address):
+        with self.lock:
+            answer = self.answers.get(address)
+            if answer is not None:
+                self.answers.move_to_end(address)
+            return answer
+
+    def keep(self, address, answer):
+        with self.lock:
+            kept = self.answers.get(address)
+            if kept is not None and kept.confirmed_at > answer.confirmed_at:
+                return  # a later reading finished first
+            self.answers[address] = answer
+            self.answers.move_to_end(address)
+            while len(self.answers) > self.size:
+                self.answers.popitem(last=False)
