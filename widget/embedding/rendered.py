@@ -49,8 +49,7 @@ KEPT_PAGES = 256
 
 #: What a page depends on in the database, read in one query.
 STATE = (
-    select(Campaign.status, Campaign.revision.label("campaign_revision"), Campaign.action_count,
-           Partner.revision.label("partner_revision"))
+    select(Campaign.status, Campaign.revision, Campaign.action_count, Partner.revision)
     .select_from(Campaign)
     .outerjoin(Partner, Partner.code == bindparam("partner"))
     .where(Campaign.slug == bindparam("slug"))

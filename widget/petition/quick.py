@@ -11,7 +11,7 @@ times the signature itself; this takes it in a fraction of that, with the same p
   small form sent by one of our own pages, the honeypot empty, the token good and not too quick,
   the same form (WTForms, the very fields Flask builds) valid, the same rate limits, in the same
   counters, not reached, and the campaign live and the campaign and partner unchanged since
-  (asked of the database with every signature, as the view does);
+  (checked with every signature, by the statement that counts it);
 - the token, the signature and the count are written in one transaction, by the same function
   as the view's, and the kept answer is sent with a fresh style nonce.
 
@@ -33,7 +33,6 @@ from sqlalchemy.exc import SQLAlchemyError
 from widget.embedding.kept import KeptAnswers
 from widget.embedding.kept import widget_address
 from widget.embedding.rendered import EMBED_PATH
-from widget.embedding.rendered import STATE
 from widget.embedding.rendered import STYLE_NONCE
 from widget.errors import outage_found
 from widget.extensions import db
@@ -42,7 +41,6 @@ from widget.petition.signatures import Outcome
 from widget.petition.signatures import record_signature
 from widget.petition.views import SIGNED_AS
 from widget.petition.views import Signing
-from widget.petition.views import version_of
 from widget.security.limits import count_action_outside_flask
 from widget.security.limits import posted_email
 from widget.security.origin import OUR_PAGES
@@ -66,7 +64,6 @@ PER_REQUEST_HEADERS = ("x-ratelimit-", "retry-after")
 @dataclass(frozen=True)
 class Kept:
     slug: str
-    partner_code: str | None
     signing: Signing
     status: str
     headers: list[tuple[str, str]]
@@ -118,15 +115,16 @@ class QuickSignatures:
         email = form["email"].data if "email" in form else posted_email(posted.get("email", ""))
         if not count_action_outside_flask(self.app, environ, kept.slug, email):
             return False
+        signing = kept.signing
         try:
             with db.engine.connect() as connection:
-                if still_current(kept, connection):
-                    outcome = record_signature(
-                        kept.signing.campaign.id, **kept.signing.recorded(form), token=screening.token,
-                        ip_digest=ip_digest(environ.get("REMOTE_ADDR")), connection=connection)
-                    if outcome is Outcome.SIGNED:
-                        connection.commit()
-                        return True
+                outcome = record_signature(
+                    signing.campaign.id, **signing.recorded(form), token=screening.token,
+                    ip_digest=ip_digest(environ.get("REMOTE_ADDR")), connection=connection,
+                    unchanged_since=signing.unchanged_since())
+                if outcome is Outcome.SIGNED:
+                    connection.commit()
+                    return True
                 connection.rollback()
         except SQLAlchemyError as error:
             if not outage_found(error, environ):
@@ -155,17 +153,9 @@ class QuickSignatures:
             if hasattr(answer, "close"):
                 answer.close()
         signing = environ[SIGNED_AS]
-        self.kept.keep(address, Kept(signing.campaign.slug, signing.source, signing, answered["status"],
-                                     answered["headers"], body, asked_at))
+        self.kept.keep(address, Kept(signing.campaign.slug, signing, answered["status"], answered["headers"],
+                                     body, asked_at))
         return [body]
-
-
-def still_current(kept, connection):
-    """Whether the campaign and the partner are as the view found them (a signature made with
-    an older form, or naming a partner no longer vouched for, would not be what Flask takes)."""
-    state = connection.execute(STATE, {"slug": kept.slug, "partner": kept.partner_code}).one_or_none()
-    return state is not None and version_of(
-        state.status, state.campaign_revision, state.partner_revision) == kept.signing.version
 
 
 def read_small_form(environ, largest_allowed):

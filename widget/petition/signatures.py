@@ -15,14 +15,16 @@ class Outcome(enum.Enum):
     SIGNED = "signed"
     #: The form token was used before (a resubmitted page); nothing was stored.
     TOKEN_ALREADY_USED = "token already used"  # noqa: S105 - an outcome, not a password
-    #: The campaign closed between reading it and storing this; nothing was stored.
+    #: The campaign closed (or changed, when asked) between reading it and storing this;
+    #: nothing was stored.
     CLOSED = "closed"
 
 
 def record_signature(campaign_id, details, *, token, language, source, opted_in, consented, ip_digest,
-                     opted_in_to=None, connection=None):
+                     opted_in_to=None, connection=None, unchanged_since=None):
     """Store one signature and count it, in one transaction (the connection's, else the session's);
-    the caller commits when the outcome is SIGNED and rolls back otherwise.
+    the caller commits when the outcome is SIGNED and rolls back otherwise. With `unchanged_since`
+    (see `count_actions`), a campaign or partner changed since then is CLOSED too.
 
     The same email on the same campaign is stored and counted once: the insert gives way to the
     unique key instead of failing, so simultaneous signatures never raise and never double count.
@@ -49,6 +51,6 @@ def record_signature(campaign_id, details, *, token, language, source, opted_in,
         ip_digest=ip_digest,
         created_at=utcnow(),
     )
-    if not count_actions(campaign_id, int(inserted), connection):
+    if not count_actions(campaign_id, int(inserted), connection, unchanged_since):
         return Outcome.CLOSED
     return Outcome.SIGNED

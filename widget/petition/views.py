@@ -75,8 +75,9 @@ class Signing:
     source: str | None
     #: Whom the opt-in box named: the partner whose page this is, or (None) the organizer.
     opted_in_to: str | None
-    #: What the campaign and the partner were when this was worked out (see `version_of`).
-    version: tuple
+    #: The campaign's and the partner's revisions when this was worked out: every change raises them.
+    campaign_revision: int
+    partner_revision: int | None
 
     @classmethod
     def of(cls, context, partner):
@@ -85,7 +86,7 @@ class Signing:
             campaign=campaign, text=context["text"], opt_in_label=opt_in_label(campaign, vouched),
             language=context["language"], source=context["source"],
             opted_in_to=vouched.code if vouched is not None else None,
-            version=version_of(campaign.status, campaign.revision, partner.revision if partner else None),
+            campaign_revision=campaign.revision, partner_revision=partner.revision if partner else None,
         )
 
     def form(self, formdata):
@@ -102,11 +103,11 @@ class Signing:
             "consented": "consent" in form and bool(form["consent"].data),
         }
 
-
-def version_of(status, campaign_revision, partner_revision):
-    """A campaign and partner as signatures depend on them: live or not, and their revisions,
-    which every change raises. The count is left out: it moves with every signature."""
-    return status, campaign_revision, partner_revision
+    def unchanged_since(self):
+        """For `record_signature`: store only if the campaign and the partner (named by the
+        source code, as the view finds it) are still as they were."""
+        return {"campaign_revision": self.campaign_revision, "partner": self.source,
+                "partner_revision": self.partner_revision}
 
 
 def show_thanks(campaign, partner):

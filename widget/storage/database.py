@@ -8,6 +8,7 @@ from sqlite3 import Connection as SQLiteConnection
 from flask_migrate import upgrade
 from sqlalchemy import bindparam
 from sqlalchemy import event
+from sqlalchemy import select
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.dialects import sqlite
 from sqlalchemy.engine import Engine
@@ -15,6 +16,7 @@ from sqlalchemy.engine import Engine
 from widget.extensions import db
 from widget.extensions import migrate
 from widget.storage.models import Campaign
+from widget.storage.models import Partner
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 
@@ -78,12 +80,25 @@ COUNT_ACTIONS = (
     .values(action_count=campaigns.c.action_count + bindparam("added"))
 )
 
+#: The same, only if neither the campaign nor the partner (by code, which may name none) has
+#: changed since the given revisions: one statement both checks and counts.
+COUNT_ACTIONS_IF_UNCHANGED = COUNT_ACTIONS.where(
+    campaigns.c.revision == bindparam("campaign_revision"),
+    select(Partner.revision).where(Partner.code == bindparam("partner")).scalar_subquery()
+    .is_not_distinct_from(bindparam("partner_revision")),
+)
 
-def count_actions(campaign_id, added, connection=None):
+
+def count_actions(campaign_id, added, connection=None, unchanged_since=None):
     """Add to a live campaign's count. False if the campaign is no longer live (closed since it
-    was read): the caller rolls back.
+    was read), or, given `unchanged_since` (the campaign's revision, the partner code and its
+    revision, as keywords), if it or the partner has changed since: the caller rolls back.
 
     The same statement runs when adding 0, so a repeat takes as long as a first action.
     """
-    counted = in_transaction(connection).execute(COUNT_ACTIONS, {"counted_campaign": campaign_id, "added": added})
+    values = {"counted_campaign": campaign_id, "added": added}
+    if unchanged_since is None:
+        counted = in_transaction(connection).execute(COUNT_ACTIONS, values)
+    else:
+        counted = in_transaction(connection).execute(COUNT_ACTIONS_IF_UNCHANGED, {**values, **unchanged_since})
     return counted.rowcount == 1
