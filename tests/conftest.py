@@ -6,6 +6,7 @@ import re
 import secrets
 import shutil
 import tempfile
+from contextlib import contextmanager
 
 import pytest
 from flask.testing import FlaskClient
@@ -128,9 +129,7 @@ def empty_postgres(url):
 def database_url(request, tmp_path):
     """Each test that uses the database runs once on SQLite and once on PostgreSQL."""
     if request.param == "sqlite":
-        path = tmp_path / "megafono.sqlite3"
-        shutil.copyfile(request.getfixturevalue("sqlite_template"), path)
-        return f"sqlite:///{path}"
+        return sqlite_copy(request.getfixturevalue("sqlite_template"), tmp_path / "megafono.sqlite3")
     url = request.getfixturevalue("postgres_url")
     empty_postgres(url)
     return url
@@ -143,26 +142,37 @@ def close_database(app):
         db.engine.dispose()
 
 
+@contextmanager
+def demo_app(database_url, **overrides):
+    """The app (with these settings) and the demo campaigns loaded; its connections closed after."""
+    app = make_app(database_url, **overrides)
+    with app.app_context():
+        load_campaign_files(campaign_files(DEMO_CAMPAIGNS))
+    try:
+        yield app
+    finally:
+        close_database(app)
+
+
+def sqlite_copy(sqlite_template, path):
+    """A fresh migrated SQLite file at this path, as a database URL."""
+    shutil.copyfile(sqlite_template, path)
+    return f"sqlite:///{path}"
+
+
 @pytest.fixture
 def app(database_url):
     """The app with the demo campaigns loaded."""
-    app = make_app(database_url)
-    with app.app_context():
-        load_campaign_files(campaign_files(DEMO_CAMPAIGNS))
-    yield app
-    close_database(app)
+    with demo_app(database_url) as app:
+        yield app
 
 
 @pytest.fixture
 def sqlite_app(tmp_path, sqlite_template):
     """The app on SQLite only, for tests about what is drawn or computed rather than stored."""
-    path = tmp_path / "megafono.sqlite3"
-    shutil.copyfile(sqlite_template, path)
-    app = make_app(f"sqlite:///{path}", GRAPHICS_DIR=str(tmp_path / "graphics"))
-    with app.app_context():
-        load_campaign_files(campaign_files(DEMO_CAMPAIGNS))
-    yield app
-    close_database(app)
+    url = sqlite_copy(sqlite_template, tmp_path / "megafono.sqlite3")
+    with demo_app(url, GRAPHICS_DIR=str(tmp_path / "graphics")) as app:
+        yield app
 
 
 @pytest.fixture

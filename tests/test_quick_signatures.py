@@ -2,7 +2,6 @@
 the same answers, the same rows, the same rate-limit counters, and nothing taken that Flask
 would refuse or show again."""
 
-import shutil
 import time
 from contextlib import contextmanager
 from urllib.parse import urlencode
@@ -17,15 +16,12 @@ from sqlalchemy import event
 from sqlalchemy import select
 from sqlalchemy import update
 
-from tests.conftest import DEMO_CAMPAIGNS
 from tests.conftest import SAME_ORIGIN
 from tests.conftest import action_count
-from tests.conftest import close_database
 from tests.conftest import count_rows
-from tests.conftest import make_app
+from tests.conftest import demo_app
 from tests.conftest import sign
-from widget.campaigns.loader import campaign_files
-from widget.campaigns.loader import load_campaign_files
+from tests.conftest import sqlite_copy
 from widget.embedding import partners
 from widget.extensions import db
 from widget.petition.quick import QuickSignatures
@@ -169,11 +165,8 @@ def test_a_partner_changed_since_is_flasks_to_answer(app, client):
 
 
 def test_signatures_taken_before_flask_count_against_the_same_limits(database_url):
-    app = make_app(database_url, RATE_LIMIT_PER_ADDRESS="3 per hour")
-    with app.app_context():
-        load_campaign_files(campaign_files(DEMO_CAMPAIGNS))
-    client = app.test_client()
-    try:
+    with demo_app(database_url, RATE_LIMIT_PER_ADDRESS="3 per hour") as app:
+        client = app.test_client()
         assert sign(client, email="una@example.org").status_code == 303  # Flask: one
         with requests_reaching_flask(app) as reached:
             for number in (2, 3):
@@ -184,16 +177,11 @@ def test_signatures_taken_before_flask_count_against_the_same_limits(database_ur
             assert reached  # the limit is reached: Flask says so, in the supporter's language
         assert refused.status_code == 429
         assert count_rows(app, Signature) == 3
-    finally:
-        close_database(app)
 
 
 def test_a_post_counted_before_flask_is_not_counted_again_by_flask(database_url):
-    app = make_app(database_url, RATE_LIMIT_PER_EMAIL="3 per hour")
-    with app.app_context():
-        load_campaign_files(campaign_files(DEMO_CAMPAIGNS))
-    client = app.test_client()
-    try:
+    with demo_app(database_url, RATE_LIMIT_PER_EMAIL="3 per hour") as app:
+        client = app.test_client()
         fields = {"token": token(app), **PERSON, "email": "ana@example.org"}
         assert post(client, fields).status_code == 303  # Flask: one
         # The same form again (a double click): counted here, refused by Flask, counted once.
@@ -202,34 +190,24 @@ def test_a_post_counted_before_flask_is_not_counted_again_by_flask(database_url)
             assert reached
         assert post(client, {**fields, "token": token(app)}).status_code == 303  # three
         assert post(client, {**fields, "token": token(app)}).status_code == 429
-    finally:
-        close_database(app)
 
 
-def test_a_database_that_fails_before_flask_gets_flasks_503_without_a_second_try(tmp_path, sqlite_template, caplog):
-    path = tmp_path / "megafono.sqlite3"
-    shutil.copyfile(sqlite_template, path)
-    app = make_app(f"sqlite:///{path}")
+def test_a_database_that_fails_before_flask_gets_flasks_503_without_a_second_try(sqlite_app, caplog):
+    app, client = sqlite_app, sqlite_app.test_client()
+    assert post(client, {"token": token(app), **PERSON, "email": "ana@example.org"}).status_code == 303
     with app.app_context():
-        load_campaign_files(campaign_files(DEMO_CAMPAIGNS))
-    client = app.test_client()
-    try:
-        assert post(client, {"token": token(app), **PERSON, "email": "ana@example.org"}).status_code == 303
-        with app.app_context():
-            db.engine.dispose()
-            event.listen(db.engine, "connect", lambda connection, _: connection.execute("PRAGMA query_only = 1"))
-            sent = []
-            event.listen(db.engine, "before_cursor_execute", lambda *args: sent.append(args[2]))
-        refused = post(client, {"token": token(app), **PERSON, "email": "eva@example.org"})
-        assert refused.status_code == 503 and refused.headers["Retry-After"] == "30"
-        assert "No se guardó nada" in refused.get_data(as_text=True)
-        assert "attempt to write a readonly database" in caplog.text
-        # The attempt before Flask tried to write; Flask did not ask the database again.
-        assert any(statement.startswith("INSERT INTO spent_form_tokens") for statement in sent)
-        assert not any("FROM campaigns" in statement for statement in sent)
-        assert count_rows(app, Signature) == 1
-    finally:
-        close_database(app)
+        db.engine.dispose()
+        event.listen(db.engine, "connect", lambda connection, _: connection.execute("PRAGMA query_only = 1"))
+        sent = []
+        event.listen(db.engine, "before_cursor_execute", lambda *args: sent.append(args[2]))
+    refused = post(client, {"token": token(app), **PERSON, "email": "eva@example.org"})
+    assert refused.status_code == 503 and refused.headers["Retry-After"] == "30"
+    assert "No se guardó nada" in refused.get_data(as_text=True)
+    assert "attempt to write a readonly database" in caplog.text
+    # The attempt before Flask tried to write; Flask did not ask the database again.
+    assert any(statement.startswith("INSERT INTO spent_form_tokens") for statement in sent)
+    assert not any("FROM campaigns" in statement for statement in sent)
+    assert count_rows(app, Signature) == 1
 
 
 #: Bodies as browsers, bots and accidents send them: a correct form with any of its fields kept,
@@ -255,20 +233,13 @@ bodies = st.builds(
 @pytest.fixture
 def twins(tmp_path, sqlite_template):
     """Two apps on two copies of one database: one takes signatures before Flask, one never does."""
-    apps = []
-    for name in ("quick", "flask-only"):
-        path = tmp_path / f"{name}.sqlite3"
-        shutil.copyfile(sqlite_template, path)
-        app = make_app(f"sqlite:///{path}")
-        with app.app_context():
-            load_campaign_files(campaign_files(DEMO_CAMPAIGNS))
-        apps.append(app)
-    quick_signatures(apps[1]).kept.size = 0  # keeps nothing, so every post goes to Flask
-    for app in apps:  # the first signature, which teaches the quick one this address
-        assert post(app.test_client(), {"token": token(app), **PERSON, "email": "first@example.org"}).status_code == 303
-    yield apps
-    for app in apps:
-        close_database(app)
+    with (demo_app(sqlite_copy(sqlite_template, tmp_path / "quick.sqlite3")) as quick,
+          demo_app(sqlite_copy(sqlite_template, tmp_path / "flask-only.sqlite3")) as flask_only):
+        quick_signatures(flask_only).kept.size = 0  # keeps nothing, so every post goes to Flask
+        for app in (quick, flask_only):  # the first signature, which teaches the quick one this address
+            fields = {"token": token(app), **PERSON, "email": "first@example.org"}
+            assert post(app.test_client(), fields).status_code == 303
+        yield quick, flask_only
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

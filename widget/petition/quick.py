@@ -13,7 +13,7 @@ times the signature itself; this takes it in a fraction of that, with the same p
   counters, not reached, and the campaign live and the campaign and partner unchanged since
   (checked with every signature, by the statement that counts it);
 - the token, the signature and the count are written in one transaction, by the same function
-  as the view's, and the kept answer is sent with a fresh style nonce.
+  as the view's, and the kept answer is sent.
 
 Anything else (a mistake to show, a bot, a used token, a limit reached, a campaign or partner
 changed) goes on to Flask with the body as it came, and Flask answers it as it always has. A post
@@ -22,7 +22,6 @@ gets Flask's 503 at once, without a second wait. Nothing is shared between worke
 """
 
 import logging
-import secrets
 from dataclasses import dataclass
 from io import BytesIO
 from time import monotonic
@@ -63,7 +62,6 @@ PER_REQUEST_HEADERS = ("x-ratelimit-", "retry-after")
 
 @dataclass(frozen=True)
 class Kept:
-    slug: str
     signing: Signing
     status: str
     headers: list[tuple[str, str]]
@@ -86,9 +84,7 @@ class QuickSignatures:
         address = widget_address(environ)
         kept = self.kept.get(address)
         if kept is not None and self.taken(kept, environ):
-            headers = [(name, STYLE_NONCE.sub(f"'nonce-{secrets.token_urlsafe(16)}'", value))
-                       for name, value in kept.headers]
-            start_response(kept.status, headers)
+            start_response(kept.status, kept.headers)
             return [kept.body]
         return self.learn(address, environ, start_response)
 
@@ -106,16 +102,17 @@ class QuickSignatures:
 
     def signed(self, kept, environ, body):
         """Take the signature as the view would; False, with nothing stored, if it would not."""
+        signing = kept.signing
+        slug = signing.campaign.slug
         posted = current_app.request_class({**environ, "wsgi.input": BytesIO(body)}).form
-        form = kept.signing.form(posted)
-        screening = screen(posted, form, kept.slug)
+        form = signing.form(posted)
+        screening = screen(posted, form, slug)
         if not screening.passed:
             return False
         # The form has cleaned and normalized the address, as the limit does.
         email = form["email"].data if "email" in form else posted_email(posted.get("email", ""))
-        if not count_action_outside_flask(self.app, environ, kept.slug, email):
+        if not count_action_outside_flask(self.app, environ, slug, email):
             return False
-        signing = kept.signing
         try:
             with db.engine.connect() as connection:
                 outcome = record_signature(
@@ -152,9 +149,7 @@ class QuickSignatures:
         finally:
             if hasattr(answer, "close"):
                 answer.close()
-        signing = environ[SIGNED_AS]
-        self.kept.keep(address, Kept(signing.campaign.slug, signing, answered["status"], answered["headers"],
-                                     body, asked_at))
+        self.kept.keep(address, Kept(environ[SIGNED_AS], answered["status"], answered["headers"], body, asked_at))
         return [body]
 
 
@@ -177,6 +172,8 @@ def read_small_form(environ, largest_allowed):
 
 def keepable(headers):
     """An answer the same for every signature at one address, once PER_REQUEST_HEADERS are
-    left out: no cookie, and not compressed (the redirect is too small to be)."""
-    names = {name.lower() for name, _ in headers}
-    return not names & {"set-cookie", "content-encoding"}
+    left out: no cookie, not compressed (the redirect is too small to be), and no nonce in its
+    policy (the redirect has no styles), which would be given out again."""
+    if any(name.lower() in ("set-cookie", "content-encoding") for name, _ in headers):
+        return False
+    return not any(STYLE_NONCE.search(value) for name, value in headers if name.lower() == "content-security-policy")
