@@ -1,6 +1,9 @@
 """The schema is managed by migrations that match the models; `setup` is safe on every start."""
 
+import fcntl
+import os
 import secrets
+import threading
 
 import pytest
 from alembic.autogenerate import compare_metadata
@@ -10,14 +13,17 @@ from sqlalchemy import inspect
 from sqlalchemy import select
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import IntegrityError
 
 from tests.conftest import DEMO_SLUGS
 from tests.conftest import POSTGRES_SERVER
 from tests.conftest import close_database
 from tests.conftest import make_app
+from widget.config import engine_options
 from widget.config import normalize_database_url
 from widget.extensions import db
 from widget.storage.models import Campaign
+from widget.storage.writers import writer_lock
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -73,3 +79,84 @@ def test_setup_refuses_a_broken_campaign_folder_without_loading_anything(empty_d
     with app.app_context():
         assert db.session.query(Campaign).count() == 0
     close_database(app)
+
+
+@pytest.fixture
+def queued_sqlite(tmp_path):
+    """An engine on a SQLite file with the app's settings, a table, and a hand on the host's
+    writer lock as another process would take it (flock locks belong to each opened file)."""
+    url = f"sqlite:///{tmp_path / 'queued.sqlite3'}"
+    engine = create_engine(url, **engine_options(url))
+    with engine.begin() as connection:
+        connection.execute(text("CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT UNIQUE)"))
+    lock = os.open(tmp_path / "queued.sqlite3-writer.lock", os.O_RDWR)
+    yield engine, lock
+    os.close(lock)
+    engine.dispose()
+
+
+def lock_is_free(lock):
+    try:
+        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return False
+    fcntl.flock(lock, fcntl.LOCK_UN)
+    return True
+
+
+def test_sqlite_writers_wait_their_turn_on_the_host_lock_and_readers_never_do(queued_sqlite):
+    engine, lock = queued_sqlite
+    fcntl.flock(lock, fcntl.LOCK_EX)  # another process is writing
+
+    def write():
+        with engine.begin() as connection:
+            connection.execute(text("INSERT INTO notes (body) VALUES ('queued')"))
+
+    writer = threading.Thread(target=write)
+    writer.start()
+    writer.join(timeout=0.5)
+    assert writer.is_alive(), "the write went ahead while another process held the lock"
+    with engine.connect() as connection:
+        assert connection.execute(text("SELECT count(*) FROM notes")).scalar() == 0
+    fcntl.flock(lock, fcntl.LOCK_UN)
+    writer.join(timeout=5)
+    assert not writer.is_alive()
+    with engine.connect() as connection:
+        assert connection.execute(text("SELECT body FROM notes")).scalars().all() == ["queued"]
+    assert lock_is_free(lock)
+
+
+def test_sqlite_writers_let_go_of_the_lock_however_their_transaction_ends(queued_sqlite):
+    engine, lock = queued_sqlite
+    insert = text("INSERT INTO notes (body) VALUES ('once')")
+    with engine.connect() as connection:
+        connection.execute(insert)
+        assert not lock_is_free(lock)
+        connection.commit()
+        assert lock_is_free(lock)
+        with pytest.raises(IntegrityError):
+            connection.execute(insert)
+        assert not lock_is_free(lock)
+        connection.rollback()
+        assert lock_is_free(lock)
+        connection.execute(text("DELETE FROM notes"))
+    assert lock_is_free(lock)  # closed in the middle of a transaction: rolled back
+    with engine.connect() as connection:
+        connection.execute(text("CREATE INDEX notes_body ON notes (body)"))  # no transaction to wait for
+        assert lock_is_free(lock)
+        connection.execute(text("SELECT * FROM notes"))
+        assert lock_is_free(lock)
+    assert writer_lock(":memory:", 1) is None
+
+
+def test_sqlite_without_a_writer_lock_file_still_writes(tmp_path, caplog):
+    url = f"sqlite:///{tmp_path / 'unlockable.sqlite3'}"
+    (tmp_path / "unlockable.sqlite3-writer.lock").mkdir()  # in the way, as a read-only folder would be
+    engine = create_engine(url, **engine_options(url))
+    with engine.begin() as connection:
+        connection.execute(text("CREATE TABLE notes (body TEXT)"))
+        connection.execute(text("INSERT INTO notes VALUES ('written')"))
+    with engine.connect() as connection:
+        assert connection.execute(text("SELECT body FROM notes")).scalar() == "written"
+    assert "no writer lock file" in caplog.text
+    engine.dispose()

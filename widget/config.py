@@ -9,6 +9,7 @@ import click
 from sqlalchemy.engine import make_url
 
 from widget import PROJECT_ROOT
+from widget.storage.writers import QueuedWriterConnection
 
 
 class ConfigurationError(click.ClickException):
@@ -128,8 +129,9 @@ def engine_options(url):
     error messages end up in logs.
     """
     if url.startswith("sqlite"):
-        # Several gunicorn workers share one file: wait for the write lock instead of failing.
-        return {"hide_parameters": True, "connect_args": {"timeout": 15}}
+        # Several gunicorn workers share one file: writers queue for it (see storage/writers.py)
+        # and wait for the write lock instead of failing.
+        return {"hide_parameters": True, "connect_args": {"timeout": 15, "factory": QueuedWriterConnection}}
     return {
         "hide_parameters": True,
         # A connection that died while the database was down is replaced, not handed out.
