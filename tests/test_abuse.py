@@ -3,9 +3,12 @@ sign-in, answered with a translated 429 inside the widget's frame; shared throug
 
 import secrets
 import shutil
+import time
 
 import pytest
 import redis
+from limits import parse
+from limits.strategies import MovingWindowRateLimiter
 
 from tests.conftest import DEMO_CAMPAIGNS
 from tests.conftest import SAME_ORIGIN
@@ -17,6 +20,8 @@ from tests.test_call import single_district_zip
 from tests.test_call import start
 from widget.campaigns.loader import campaign_files
 from widget.campaigns.loader import load_campaign_files
+from widget.security.limits import LIMITER
+from widget.security.limits import SweptMemoryStorage
 
 REDIS_URL = "redis://127.0.0.1:6379/15"
 
@@ -102,3 +107,23 @@ def test_with_redis_every_server_shares_the_count(limited):
     assert sign(first, email="c@example.org").status_code < 400
     assert sign(second, email="d@example.org").status_code == 429
     assert first.post("/embed/demo-petition?lang=es", data={}, headers=SAME_ORIGIN).status_code == 429
+
+
+def test_counters_in_memory_are_tidied_every_few_seconds_not_after_every_post(limited):
+    app = limited(RATE_LIMIT_PER_EMAIL="2 per hour")
+    storage = app.extensions[LIMITER].storage
+    assert isinstance(storage, SweptMemoryStorage)
+    for number in range(3):
+        sign(app.test_client(), email=f"person{number}@example.org")
+    # limits' own hook is replaced: a sweep waits its few seconds, in a thread no exit waits for.
+    assert storage.timer.interval == SweptMemoryStorage.SWEEP_EVERY and storage.timer.daemon
+    # A sweep still lets go of what has expired.
+    storage.timer.cancel()
+    storage.SWEEP_EVERY = 0.05
+    strategy, second = MovingWindowRateLimiter(storage), parse("1 per second")
+    assert strategy.hit(second, "gone-soon") and not strategy.hit(second, "gone-soon")
+    time.sleep(1.1)
+    strategy.hit(second, "another")  # starts the next sweep
+    storage.timer.join()
+    kept = {key.split("/")[1]: len(entries) for key, entries in storage.events.items()}
+    assert kept["gone-soon"] == 0 and kept["another"] == 1

@@ -6,6 +6,7 @@ few times looser) and in Redis when MEGAFONO_REDIS_URL is set, shared by every w
 Limits are generous: many supporters can share one address (a mobile carrier's, a school's).
 """
 
+import threading
 from functools import cache
 
 from email_validator import EmailNotValidError
@@ -16,6 +17,7 @@ from flask import request
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from limits import parse_many
+from limits.storage import MemoryStorage
 
 from widget.forms import clean_text
 from widget.forms import email_key
@@ -37,7 +39,7 @@ def init_app(app):
     limiter = Limiter(
         get_remote_address, app=app, headers_enabled=True, strategy="moving-window",
         key_prefix=app.config["RATE_LIMIT_KEY_PREFIX"],
-        storage_uri=app.config["REDIS_URL"] or "memory://",
+        storage_uri=app.config["REDIS_URL"] or f"{SweptMemoryStorage.STORAGE_SCHEME[0]}://",
         # A Redis outage must not take petitions down with it: count in memory until it is back.
         in_memory_fallback_enabled=True,
     )
@@ -50,6 +52,27 @@ def init_app(app):
         exempt_when=lambda: counted_before_flask() or campaign_and_email() is None,
     ))
     guard(app, SIGN_IN, limiter.limit(lambda: current_app.config["RATE_LIMIT_SIGN_IN"], methods=["POST"]))
+
+
+class SweptMemoryStorage(MemoryStorage):
+    """limits' counters in memory, cleared of expired ones every few seconds rather than every 10 ms.
+
+    The parent starts a timer thread 10 ms after any hit that finds none waiting, and the thread
+    walks every counter the worker holds. Each supporter's address on a campaign has its own
+    counter, kept for the hour its limit lasts: in a busy hour the walk never stopped, and took a
+    third of a signing worker's time. Sweeping is only tidying: every read of a counter already
+    leaves out what has expired, so limits hold exactly as before.
+    """
+
+    STORAGE_SCHEME = ["megafono-memory"]
+    SWEEP_EVERY = 10.0
+
+    def _MemoryStorage__schedule_expiry(self):
+        # The parent's own hook (name-mangled), called on every hit; tests check it is this one.
+        if not self.timer.is_alive():
+            self.timer = threading.Timer(self.SWEEP_EVERY, self._MemoryStorage__expire_events)
+            self.timer.daemon = True  # nothing to finish: a process may end without waiting for it
+            self.timer.start()
 
 
 def guard(app, endpoint, limit):
