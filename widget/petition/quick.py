@@ -23,6 +23,7 @@ gets Flask's 503 at once, without a second wait. Nothing is shared between worke
 
 import logging
 from dataclasses import dataclass
+from functools import cached_property
 from io import BytesIO
 from time import monotonic
 
@@ -104,7 +105,7 @@ class QuickSignatures:
         """Take the signature as the view would; False, with nothing stored, if it would not."""
         signing = kept.signing
         slug = signing.campaign.slug
-        posted = current_app.request_class({**environ, "wsgi.input": BytesIO(body)}).form
+        _, posted, _ = self.form_parser.parse(BytesIO(body), ENCODED_FORM, len(body))
         form = signing.form(posted)
         screening = screen(posted, form, slug)
         if not screening.passed:
@@ -127,6 +128,11 @@ class QuickSignatures:
             if not outage_found(error, environ):
                 raise
         return False
+
+    @cached_property
+    def form_parser(self):
+        """Flask's own parser for `request.form`, with the app's limits (made in an app context)."""
+        return current_app.request_class({}).make_form_data_parser()
 
     def learn(self, address, environ, start_response):
         """Flask's answer, passed on; kept when the view says it took a signature, so the next

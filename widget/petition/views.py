@@ -1,6 +1,7 @@
 """The petition widget's flow: show the form, take a signature, thank the supporter."""
 
 from dataclasses import dataclass
+from functools import cached_property
 
 from flask import render_template
 from flask import request
@@ -12,6 +13,8 @@ from widget.extensions import db
 from widget.forms import HONEYPOT_FIELD
 from widget.forms import TRY_AGAIN
 from widget.forms import screen_submission
+from widget.petition.forms import bound_form
+from widget.petition.forms import petition_fields
 from widget.petition.forms import petition_form
 from widget.petition.promise import privacy_promise
 from widget.petition.signatures import Outcome
@@ -90,7 +93,11 @@ class Signing:
         )
 
     def form(self, formdata):
-        return petition_form(self.campaign, self.text, self.opt_in_label, formdata)
+        return bound_form(self.fields, formdata)
+
+    @cached_property
+    def fields(self):
+        return petition_fields(self.campaign, self.text, self.opt_in_label)
 
     def recorded(self, form):
         """What `record_signature` stores of a valid form, but for its token and address."""
