@@ -1,8 +1,10 @@
 """The schema is managed by migrations that match the models; `setup` is safe on every start."""
 
 import fcntl
+import gc
 import os
 import secrets
+import sqlite3
 import threading
 
 import pytest
@@ -19,10 +21,12 @@ from tests.conftest import DEMO_SLUGS
 from tests.conftest import POSTGRES_SERVER
 from tests.conftest import close_database
 from tests.conftest import make_app
+from tests.servers import wait_until
 from widget.config import engine_options
 from widget.config import normalize_database_url
 from widget.extensions import db
 from widget.storage.models import Campaign
+from widget.storage.writers import QueuedWriterConnection
 from widget.storage.writers import writer_lock
 
 
@@ -112,9 +116,11 @@ def test_sqlite_writers_wait_their_turn_on_the_host_lock_and_readers_never_do(qu
         with engine.begin() as connection:
             connection.execute(text("INSERT INTO notes (body) VALUES ('queued')"))
 
-    writer = threading.Thread(target=write)
+    writer = threading.Thread(target=write, daemon=True)
     writer.start()
-    writer.join(timeout=0.5)
+    queue = writer_lock(str(engine.url.database))
+    wait_until(queue.in_process.locked, timeout=10, what="the writer reaching the lock")
+    writer.join(timeout=0.3)
     assert writer.is_alive(), "the write went ahead while another process held the lock"
     with engine.connect() as connection:
         assert connection.execute(text("SELECT count(*) FROM notes")).scalar() == 0
@@ -140,18 +146,47 @@ def test_sqlite_writers_let_go_of_the_lock_however_their_transaction_ends(queued
         connection.rollback()
         assert lock_is_free(lock)
         connection.execute(text("DELETE FROM notes"))
-    assert lock_is_free(lock)  # closed in the middle of a transaction: rolled back
+    assert lock_is_free(lock)  # given back to the pool in the middle of a transaction: rolled back
     with engine.connect() as connection:
         connection.execute(text("CREATE INDEX notes_body ON notes (body)"))  # no transaction to wait for
         assert lock_is_free(lock)
         connection.execute(text("SELECT * FROM notes"))
         assert lock_is_free(lock)
-    assert writer_lock(":memory:", 1) is None
+    assert writer_lock(":memory:") is None and writer_lock("file::memory:?cache=shared") is None
+
+
+def test_sqlite_writers_queue_however_they_write_and_let_go_when_dropped(queued_sqlite):
+    engine, lock = queued_sqlite
+    path = str(engine.url.database)
+    connection = sqlite3.connect(path, factory=QueuedWriterConnection, timeout=1)
+    connection.execute("BEGIN IMMEDIATE")  # writes nothing yet, but shuts other writers out
+    assert not lock_is_free(lock)
+    connection.rollback()
+    connection.executescript("SELECT 1; BEGIN; INSERT INTO notes (body) VALUES ('scripted');")
+    assert not lock_is_free(lock)  # a script's later statements write too
+    connection.commit()
+    assert lock_is_free(lock)
+    connection.execute("INSERT INTO notes (body) VALUES ('left open')")
+    assert not lock_is_free(lock)
+    del connection  # never closed: freeing it lets go, as SQLite's own lock does
+    gc.collect()
+    assert lock_is_free(lock)
+    # And a second writer in the same process waits its turn for the first, then fails as SQLite would.
+    first, second = (sqlite3.connect(path, factory=QueuedWriterConnection, timeout=0.2) for _ in range(2))
+    first.execute("INSERT INTO notes (body) VALUES ('first')")
+    with pytest.raises(sqlite3.OperationalError, match="database is locked"):
+        second.execute("INSERT INTO notes (body) VALUES ('second')")
+    first.commit()
+    second.execute("INSERT INTO notes (body) VALUES ('second')")
+    second.commit()
+    assert [body for (body,) in second.execute("SELECT body FROM notes")] == ["scripted", "first", "second"]
+    first.close()
+    second.close()
 
 
 def test_sqlite_without_a_writer_lock_file_still_writes(tmp_path, caplog):
     url = f"sqlite:///{tmp_path / 'unlockable.sqlite3'}"
-    (tmp_path / "unlockable.sqlite3-writer.lock").mkdir()  # in the way, as a read-only folder would be
+    (tmp_path / "unlockable.sqlite3-writer.lock").mkdir()  # in the way, as a file the service may not open
     engine = create_engine(url, **engine_options(url))
     with engine.begin() as connection:
         connection.execute(text("CREATE TABLE notes (body TEXT)"))

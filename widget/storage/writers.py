@@ -11,34 +11,51 @@ before its first write, and lets it go when its transaction ends. Reads take not
 they never wait for a writer. A process that dies holding the lock loses it with its file.
 Writers that do not take it (the `sqlite3` shell, another program) are still met by SQLite's
 own lock and its busy timeout, as before.
+
+Waiting is bounded as before for all but one thread per process: the others wait for the thread
+lock at most the connection's timeout, then get SQLite's own "database is locked". The one thread
+waiting on `flock` waits as long as the holder writes; a holder that never finishes would hold
+SQLite's own lock as long, so no write could go ahead anyway, and reads carry on meanwhile.
 """
 
 import fcntl
 import logging
 import os
+import re
 import sqlite3
 import threading
+import weakref
 
 log = logging.getLogger(__name__)
 
-#: Statements that never write: the rest (INSERT, UPDATE, DELETE, DDL…) take the writer lock.
-READ_ONLY = ("SELECT", "PRAGMA", "BEGIN", "SAVEPOINT", "RELEASE", "EXPLAIN")
+#: Statements that take no writer lock. Everything else (INSERT, UPDATE, DELETE, DDL, BEGIN
+#: IMMEDIATE, any script) takes it. PRAGMAs never do: each new connection sets its own, and one
+#: opened by a thread already writing must not wait for itself; the few that write the file
+#: (none of ours) meet SQLite's own lock.
+READ_ONLY = re.compile(
+    r"\s*((SELECT|EXPLAIN|PRAGMA|SAVEPOINT|RELEASE|COMMIT|END|ROLLBACK)\b"
+    r"|BEGIN(\s+(DEFERRED|TRANSACTION)\b|\s*;?\s*$))",
+    re.IGNORECASE,
+)
+
+
+def writes(statement):
+    return READ_ONLY.match(statement) is None
 
 
 class WriterLock:
     """One database file's writers on this host: a thread at a time in a process, then a
     process at a time on the host."""
 
-    def __init__(self, path, timeout):
+    def __init__(self, path):
         self.lock_path = f"{path}-writer.lock"
-        self.timeout = timeout
         self.in_process = threading.Lock()
         self.file = None
         self.opened_by = None
 
-    def acquire(self):
+    def acquire(self, timeout):
         # The same "database is locked" as SQLite's own, so callers see one kind of failure.
-        if not self.in_process.acquire(timeout=self.timeout):
+        if not self.in_process.acquire(timeout=timeout):
             raise sqlite3.OperationalError("database is locked")
         try:
             if self.lock_file() is not None:
@@ -56,49 +73,74 @@ class WriterLock:
 
     def lock_file(self):
         """This process's own open file (a lock taken through a file inherited across a fork
-        would be shared with the parent); None if there can be none (a read-only folder), and
-        SQLite's own lock is the only one, as without this module."""
+        would be shared with the parent); None if there can be none (a folder the service may
+        not write in, a file another user made), and SQLite's own lock alone keeps writers apart."""
         if self.opened_by != os.getpid():
             self.opened_by = os.getpid()
             try:
-                self.file = os.open(self.lock_path, os.O_RDWR | os.O_CREAT, 0o600)
+                # Readable and writable by whoever may write the database (the umask decides).
+                self.file = os.open(self.lock_path, os.O_RDWR | os.O_CREAT, 0o666)
             except OSError as error:
                 log.warning("no writer lock file at %s (%s): SQLite's own lock alone queues writers",
                             self.lock_path, error.strerror)
                 self.file = None
         return self.file
 
+    def __del__(self):
+        if self.file is not None and self.opened_by == os.getpid():
+            os.close(self.file)
 
-_locks = {}
+
+#: Kept while a connection to the file is open: a test run opens hundreds of files.
+_locks = weakref.WeakValueDictionary()
 _locks_guard = threading.Lock()
+# A lock held by another thread when a process forks stays held in the child: start afresh.
+os.register_at_fork(after_in_child=_locks.clear)
 
 
-def writer_lock(database, timeout):
+def writer_lock(database):
     """The lock shared by every connection of this process to the file; None for a database in
     memory, which no other connection can write."""
-    if database in ("", ":memory:") or "mode=memory" in database:
+    path = database.removeprefix("file:").split("?")[0]
+    if path in ("", ":memory:") or "mode=memory" in database:
         return None
-    path = os.path.realpath(database.removeprefix("file:").split("?")[0])
+    path = os.path.realpath(path)
     with _locks_guard:
-        return _locks.setdefault(path, WriterLock(path, timeout))
+        lock = _locks.get(path)
+        if lock is None:
+            lock = _locks[path] = WriterLock(path)
+        return lock
 
 
 class QueuedWriterConnection(sqlite3.Connection):
     """A sqlite3 connection whose writes wait for the host's writer lock (pass it as `factory`)."""
 
     def __init__(self, database, *args, **kwargs):
-        super().__init__(database, *args, **kwargs)
-        self.writers = writer_lock(os.fspath(database), kwargs.get("timeout", 5.0))
         self.holding = False
+        self.writers = None
+        super().__init__(database, *args, **kwargs)
+        self.writers = writer_lock(os.fspath(database))
+        #: As long as SQLite's own busy timeout (sqlite3's default, 5 s, unless given).
+        self.timeout = kwargs.get("timeout", 5.0)
 
     def cursor(self, factory=None):
         return super().cursor(factory or QueuedWriterCursor)
+
+    # The connection's own shortcuts go through a cursor, so they queue too.
+    def execute(self, statement, parameters=(), /):
+        return self.cursor().execute(statement, parameters)
+
+    def executemany(self, statement, parameters, /):
+        return self.cursor().executemany(statement, parameters)
+
+    def executescript(self, script, /):
+        return self.cursor().executescript(script)
 
     def commit(self):
         try:
             super().commit()
         finally:
-            self.let_go()
+            self.after()  # a commit that failed leaves the transaction open, and the lock held
 
     def rollback(self):
         try:
@@ -112,9 +154,17 @@ class QueuedWriterConnection(sqlite3.Connection):
         finally:
             self.let_go()
 
+    def __del__(self):
+        # SQLite lets go of its own lock when a connection is freed unclosed; so must this.
+        self.let_go()
+
     def before(self, statement):
-        if not self.holding and self.writers is not None and not statement.lstrip()[:9].upper().startswith(READ_ONLY):
-            self.writers.acquire()
+        if writes(statement):
+            self.queue()
+
+    def queue(self):
+        if not self.holding and self.writers is not None:
+            self.writers.acquire(self.timeout)
             self.holding = True
 
     def after(self):
@@ -144,8 +194,8 @@ class QueuedWriterCursor(sqlite3.Cursor):
             self.connection.after()
 
     def executescript(self, script, /):
-        # A script commits what came before it and runs in no transaction of its own.
-        self.connection.before(script)
+        # A script may hold any statement after its first: it always takes the lock.
+        self.connection.queue()
         try:
             return super().executescript(script)
         finally:
