@@ -8,6 +8,7 @@ import time
 import pytest
 import redis
 from limits import parse
+from limits.storage import MemoryStorage
 from limits.strategies import MovingWindowRateLimiter
 
 from tests.conftest import DEMO_CAMPAIGNS
@@ -127,3 +128,12 @@ def test_counters_in_memory_are_tidied_every_few_seconds_not_after_every_post(li
     storage.timer.join()
     kept = {key.split("/")[1]: len(entries) for key, entries in storage.events.items()}
     assert kept["gone-soon"] == 0 and kept["another"] == 1
+
+
+def test_a_limits_release_without_the_hook_falls_back_to_its_own_storage(limited, monkeypatch, caplog):
+    monkeypatch.setattr(SweptMemoryStorage, "PARENT_HOOKS", ("_MemoryStorage__renamed_in_a_new_release",))
+    app = limited(RATE_LIMIT_PER_ADDRESS="1 per minute")
+    assert type(app.extensions[LIMITER].storage) is MemoryStorage
+    assert "limits' memory storage has changed" in caplog.text
+    assert sign(app.test_client(), email="a@example.org").status_code < 400
+    assert sign(app.test_client(), email="b@example.org").status_code == 429

@@ -131,7 +131,8 @@ class QuickSignatures:
 
     @cached_property
     def form_parser(self):
-        """Flask's own parser for `request.form`, with the app's limits (made in an app context)."""
+        """The parser Flask's `request.form` uses, made as Flask makes it (in an app context).
+        Its size limits are for multipart bodies: this one's size was checked on reading."""
         return current_app.request_class({}).make_form_data_parser()
 
     def learn(self, address, environ, start_response):

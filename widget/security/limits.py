@@ -6,6 +6,7 @@ few times looser) and in Redis when MEGAFONO_REDIS_URL is set, shared by every w
 Limits are generous: many supporters can share one address (a mobile carrier's, a school's).
 """
 
+import logging
 import threading
 from functools import cache
 
@@ -21,6 +22,8 @@ from limits.storage import MemoryStorage
 
 from widget.forms import clean_text
 from widget.forms import email_key
+
+log = logging.getLogger(__name__)
 
 #: The views each limit guards, by endpoint.
 ACTIONS = "embedding.act"
@@ -39,7 +42,7 @@ def init_app(app):
     limiter = Limiter(
         get_remote_address, app=app, headers_enabled=True, strategy="moving-window",
         key_prefix=app.config["RATE_LIMIT_KEY_PREFIX"],
-        storage_uri=app.config["REDIS_URL"] or f"{SweptMemoryStorage.STORAGE_SCHEME[0]}://",
+        storage_uri=app.config["REDIS_URL"] or memory_storage_uri(),
         # A Redis outage must not take petitions down with it: count in memory until it is back.
         in_memory_fallback_enabled=True,
     )
@@ -66,6 +69,8 @@ class SweptMemoryStorage(MemoryStorage):
 
     STORAGE_SCHEME = ["megafono-memory"]
     SWEEP_EVERY = 10.0
+    #: What of the parent's insides this relies on (checked before use: see memory_storage_uri).
+    PARENT_HOOKS = ("_MemoryStorage__schedule_expiry", "_MemoryStorage__expire_events")
 
     def _MemoryStorage__schedule_expiry(self):
         # The parent's own hook (name-mangled), called on every hit; tests check it is this one.
@@ -73,6 +78,15 @@ class SweptMemoryStorage(MemoryStorage):
             self.timer = threading.Timer(self.SWEEP_EVERY, self._MemoryStorage__expire_events)
             self.timer.daemon = True  # nothing to finish: a process may end without waiting for it
             self.timer.start()
+
+
+def memory_storage_uri():
+    """The swept storage, unless this version of limits has moved the hook it replaces (a newer
+    one may): then limits' own, which sweeps more often but counts alike."""
+    if all(hasattr(MemoryStorage, name) for name in SweptMemoryStorage.PARENT_HOOKS):
+        return f"{SweptMemoryStorage.STORAGE_SCHEME[0]}://"
+    log.warning("limits' memory storage has changed: its counters are swept as limits sweeps them")
+    return "memory://"
 
 
 def guard(app, endpoint, limit):
