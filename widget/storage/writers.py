@@ -180,23 +180,23 @@ class QueuedWriterConnection(sqlite3.Connection):
 
 class QueuedWriterCursor(sqlite3.Cursor):
     def execute(self, statement, parameters=(), /):
-        self.connection.before(statement)
-        try:
-            return super().execute(statement, parameters)
-        finally:
-            self.connection.after()
+        return self.queued(statement, super().execute, statement, parameters)
 
     def executemany(self, statement, parameters, /):
-        self.connection.before(statement)
-        try:
-            return super().executemany(statement, parameters)
-        finally:
-            self.connection.after()
+        return self.queued(statement, super().executemany, statement, parameters)
 
     def executescript(self, script, /):
         # A script may hold any statement after its first: it always takes the lock.
-        self.connection.queue()
+        return self.queued(None, super().executescript, script)
+
+    def queued(self, statement, run, *arguments):
+        """Run a statement (None: whatever it is, as a write) in the writers' queue if it writes."""
+        connection = self.connection
+        if statement is None:
+            connection.queue()
+        else:
+            connection.before(statement)
         try:
-            return super().executescript(script)
+            return run(*arguments)
         finally:
-            self.connection.after()
+            connection.after()
