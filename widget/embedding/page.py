@@ -22,8 +22,15 @@ from widget.theme import theme_for
 class LanguageChoice:
     code: str
     name: str
-    url: str
     current: bool
+    endpoint: str
+    campaign: object
+
+    @cached_property
+    def url(self):
+        """This page in this language; mid-way through a call-in the switch posts a form instead,
+        and never asks."""
+        return widget_url(self.endpoint, self.campaign, self.code)
 
 
 def widget_url(endpoint, campaign, language, **params):
@@ -44,7 +51,7 @@ def language_choices(campaign):
     here = current_language()
     endpoint = request.endpoint if request.method == "GET" else "embedding.embed"
     return [
-        LanguageChoice(code, language_name(code), widget_url(endpoint, campaign, code), code == here)
+        LanguageChoice(code, language_name(code), code == here, endpoint, campaign)
         for code in offered_languages()
     ]
 
