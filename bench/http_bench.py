@@ -55,9 +55,12 @@ class Result:
     p50_ms: float
     p99_ms: float
     errors: int
+    #: The share of the machine's processor time the hypervisor took away during the run.
+    steal: float = 0.0
 
     def line(self):
-        return f"{self.requests_per_second:8.0f} req/s   p50 {self.p50_ms:6.1f} ms   p99 {self.p99_ms:6.1f} ms"
+        return (f"{self.requests_per_second:8.0f} req/s   p50 {self.p50_ms:6.1f} ms   p99 {self.p99_ms:6.1f} ms"
+                f"   steal {self.steal:3.0%}")
 
 
 def milliseconds(text):
@@ -65,15 +68,29 @@ def milliseconds(text):
     return float(value) * {"us": 0.001, "ms": 1, "s": 1000}[unit]
 
 
+def processor_times():
+    """The machine's processor time so far, in all and stolen (/proc/stat's first line, in ticks)."""
+    with open("/proc/stat") as stat:
+        ticks = [int(n) for n in stat.readline().split()[1:]]
+    # user nice system idle iowait irq softirq steal; guest time is already counted in user.
+    return sum(ticks[:8]), ticks[7]
+
+
 def load(url, script=None):
-    """wrk against one URL (GET, or what the script sends), after a short warm-up for GETs."""
+    """wrk against one URL (GET, or what the script sends), after a short warm-up for GETs.
+
+    On a shared virtual machine the hypervisor may take the processor away for a while (steal,
+    as top calls it): the result says how much it took, since every figure suffers with it.
+    """
     extra = ["-s", str(script)] if script else []
     if not script:
         subprocess.run(["wrk", "-t2", f"-c{CONNECTIONS}", "-d2s", url], capture_output=True, check=True)
+    total_before, stolen_before = processor_times()
     output = subprocess.run(
         ["wrk", "-t2", f"-c{CONNECTIONS}", f"-d{SECONDS}s", "--latency", *extra, url],
         capture_output=True, text=True, check=True,
     ).stdout
+    total_after, stolen_after = processor_times()
     errors = sum(int(n) for n in re.findall(r"(?:connect|read|write|timeout) (\d+)", output))
     non_2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
     return Result(
@@ -81,6 +98,7 @@ def load(url, script=None):
         p50_ms=milliseconds(re.search(r"^\s+50%\s+(\S+)", output, re.MULTILINE).group(1)),
         p99_ms=milliseconds(re.search(r"^\s+99%\s+(\S+)", output, re.MULTILINE).group(1)),
         errors=errors + (int(non_2xx.group(1)) if non_2xx else 0),
+        steal=(stolen_after - stolen_before) / max(total_after - total_before, 1),
     )
 
 
