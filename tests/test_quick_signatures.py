@@ -101,6 +101,24 @@ def test_after_flask_takes_a_signature_the_next_ones_are_taken_before_it(app, cl
     assert again.status_code == 303 and action_count(app) == count_rows(app, Signature) == 2
 
 
+def test_each_post_checked_before_flask_starts_from_an_empty_form(app, client):
+    # Each thread checks every post at an address in one form: nothing of a post may stay for the next.
+    assert sign(client, email="primera@example.org").status_code == 303
+    with requests_reaching_flask(app) as reached:
+        post(client, {"token": token(app), **PERSON, "email": "opted@example.org", "opt_in": "y"})
+        post(client, {"token": token(app), **PERSON, "email": "not-opted@example.org"})
+        assert not reached
+    with requests_reaching_flask(app) as reached:
+        refused = post(client, {"token": token(app), "given_name": "Ana", "email": "half@example.org"})
+        assert reached and refused.status_code == 422
+    with requests_reaching_flask(app) as reached:
+        post(client, {"token": token(app), **PERSON, "email": "after@example.org"})
+        assert not reached, "a refused post's errors stayed in the form"
+    opted = {row[2]: row[9] for row in stored(app)}
+    assert opted == {"primera@example.org": False, "opted@example.org": True, "not-opted@example.org": False,
+                     "after@example.org": False}
+
+
 def test_what_flask_would_refuse_or_show_again_goes_to_flask(app, client):
     assert sign(client, email="primera@example.org").status_code == 303
     app.config["FORM_MIN_FILL_SECONDS"] = 5

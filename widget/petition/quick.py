@@ -106,7 +106,7 @@ class QuickSignatures:
         signing = kept.signing
         slug = signing.campaign.slug
         _, posted, _ = self.form_parser.parse(BytesIO(body), ENCODED_FORM, len(body))
-        form = signing.form(posted)
+        form = signing.checked_form(posted)
         screening = screen(posted, form, slug)
         if not screening.passed:
             return False

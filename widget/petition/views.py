@@ -1,5 +1,6 @@
 """The petition widget's flow: show the form, take a signature, thank the supporter."""
 
+import threading
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -95,9 +96,23 @@ class Signing:
     def form(self, formdata):
         return bound_form(self.fields, formdata)
 
+    def checked_form(self, formdata):
+        """The form for checking a post that is never shown (quick.py): each thread binds the
+        fields once and processes every later post again in the same form, which resets all
+        that a post leaves in it (data, errors). Binding them cost more than checking them."""
+        form = getattr(self.thread_forms, "form", None)
+        if form is None:
+            form = self.thread_forms.form = bound_form(self.fields)
+        form.process(formdata)
+        return form
+
     @cached_property
     def fields(self):
         return petition_fields(self.campaign, self.text, self.opt_in_label)
+
+    @cached_property
+    def thread_forms(self):
+        return threading.local()
 
     def recorded(self, form):
         """What `record_signature` stores of a valid form, but for its token and address."""
