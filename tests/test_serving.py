@@ -1,0 +1,39 @@
+"""Gunicorn as production runs it (gunicorn.conf.py): what its access log says, and does not."""
+
+import json
+
+import pytest
+import requests
+
+from tests.servers import Gunicorn
+
+pytestmark = pytest.mark.slow
+
+#: A path anyone can ask for, made to end the log line and forge one of its own.
+FORGING_PATH = "/embed/x%0A%7B%22method%22%3A%22FORGED%22%7D%5C"
+
+
+def test_the_access_log_is_one_json_object_per_request_with_nothing_about_the_supporter(tmp_path):
+    log = tmp_path / "access.log"
+    server = Gunicorn(f"sqlite:///{tmp_path / 'megafono.sqlite3'}", MEGAFONO_ACCESS_LOG=str(log))
+    server.setup()
+    server.start()
+    try:
+        requests.get(f"{server.url}/healthz", timeout=10)
+        requests.get(f"{server.url}{FORGING_PATH}?lang=%C3%B1%22", timeout=10)
+        requests.post(f"{server.url}/embed/demo-petition?lang=es", timeout=10,
+                      data={"given_name": "Ana", "email": "ana@example.org"}, headers={"Sec-Fetch-Site": "same-origin"})
+    finally:
+        server.stop()
+
+    entries = [json.loads(line) for line in log.read_text().splitlines()]
+    assert [(entry["method"], entry["path"], entry["status"]) for entry in entries][-3:] == [
+        ("GET", "/healthz", 200),
+        ("GET", '/embed/x\n{"method":"FORGED"}\\', 404),
+        ("POST", "/embed/demo-petition", 400),
+    ]
+    forged = entries[-2]
+    assert forged["query"] == "lang=%C3%B1%22" and forged["bytes"] > 0 and isinstance(forged["ms"], int)
+    assert set(forged) == {"method", "path", "query", "status", "bytes", "ms"}
+    written = log.read_text()
+    assert "ana@example.org" not in written and "127.0.0.1" not in written and "python-requests" not in written
