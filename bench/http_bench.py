@@ -41,6 +41,8 @@ from widget.security.form_token import issue_form_token  # noqa: E402
 SECRET_KEY = "megafono-bench-key"  # noqa: S105 - a throwaway server's key, for signing its form tokens
 CONNECTIONS = 50
 P99_BUDGET_MS = 100
+#: The share of the processor the host may take during a GET run before it is run again.
+STEAL_LIMIT = 0.05
 SECONDS = int(os.environ.get("BENCH_SECONDS", 10))
 WORKERS = int(os.environ.get("WEB_CONCURRENCY", 2 * (os.cpu_count() or 1) + 1))
 DATABASES = os.environ.get("BENCH_DATABASES", "sqlite,postgresql").split(",")
@@ -80,12 +82,22 @@ def processor_times():
 def load(url, script=None):
     """wrk against one URL (GET, or what the script sends), after a short warm-up for GETs.
 
-    On a shared virtual machine the hypervisor may take the processor away for a while (steal,
-    as top calls it): the result says how much it took, since every figure suffers with it.
+    On a shared virtual machine the host may take the processor away for a while (steal, as top
+    calls it), and every figure suffers with it: a GET run that lost more than STEAL_LIMIT of the
+    processor is run again, up to three times in all, keeping the least disturbed. Posts are not
+    run again (their form tokens are spent); their line says how much was stolen.
     """
+    if script:
+        return wrk(url, script)
+    subprocess.run(["wrk", "-t2", f"-c{CONNECTIONS}", "-d2s", url], capture_output=True, check=True)
+    runs = [wrk(url)]
+    while runs[-1].steal > STEAL_LIMIT and len(runs) < 3:
+        runs.append(wrk(url))
+    return min(runs, key=lambda run: run.steal)
+
+
+def wrk(url, script=None):
     extra = ["-s", str(script)] if script else []
-    if not script:
-        subprocess.run(["wrk", "-t2", f"-c{CONNECTIONS}", "-d2s", url], capture_output=True, check=True)
     total_before, stolen_before = processor_times()
     output = subprocess.run(
         ["wrk", "-t2", f"-c{CONNECTIONS}", f"-d{SECONDS}s", "--latency", *extra, url],
