@@ -32,15 +32,18 @@ class JsonAccessLog(Logger):
     def access(self, resp, req, environ, request_time):
         if not self.access_log_enabled:
             return
-        status = resp.status.split(None, 1)[0] if isinstance(resp.status, str) else resp.status
-        self.access_log.info(json.dumps({
-            "method": environ.get("REQUEST_METHOD"),
-            "path": wsgi_text(environ.get("PATH_INFO", "")),
-            "query": wsgi_text(environ.get("QUERY_STRING", "")),
-            "status": int(status),
-            "bytes": getattr(resp, "sent", None),
-            "ms": round(request_time.total_seconds() * 1000),
-        }))
+        try:
+            status = resp.status.split(None, 1)[0] if isinstance(resp.status, str) else resp.status
+            self.access_log.info(json.dumps({
+                "method": environ.get("REQUEST_METHOD"),
+                "path": wsgi_text(environ.get("PATH_INFO", "")),
+                "query": wsgi_text(environ.get("QUERY_STRING", "")),
+                "status": int(status),
+                "bytes": getattr(resp, "sent", None),
+                "ms": round(request_time.total_seconds() * 1000),
+            }))
+        except Exception:  # noqa: BLE001 - as gunicorn's own: a log line never breaks an answer
+            self.exception("the access log could not be written")
 
 
 def wsgi_text(value):
