@@ -49,7 +49,20 @@ DATABASES = os.environ.get("BENCH_DATABASES", "sqlite,postgresql").split(",")
 #: Enough one-use form tokens for every post a scenario can send.
 POSTS = int(os.environ.get("BENCH_POSTS", 40_000))
 MILLION = int(os.environ.get("BENCH_ROWS", 1_000_000))
-ZIP_SAMPLE = (PROJECT_ROOT.parent / "shared" / "data" / "us-congress" / "zccd.csv").read_text().splitlines()[1:2000:20]
+#: Every 20th ZIP code of the lookup file: what the call lookups post.
+ZIP_CODES = [line.split(",")[2] for line in
+             (PROJECT_ROOT.parent / "shared" / "data" / "us-congress" / "zccd.csv").read_text().splitlines()[1:2000:20]]
+
+
+def signature_fields(prefix):
+    """A petition form's fields, each post with its own address (prefix-n@example.org)."""
+    return lambda n: {"given_name": "Ana", "family_name": "Pérez", "city": "Soyapango",
+                      "email": f"{prefix}-{n}@example.org"}
+
+
+def call_fields(n):
+    """The call widget's first step, for one of ZIP_CODES in turn."""
+    return {"step": "start", "postal_code": ZIP_CODES[n % len(ZIP_CODES)]}
 
 
 @dataclass
@@ -251,14 +264,10 @@ def bench_database(kind, folder, hello):
         try:
             embed = f"{megafono.url}/embed/demo-petition?lang=es"
             report(f"{kind}: embed page", load(embed), hello(), budget=0.6)
-            bodies = form_bodies(database_url, "demo-petition", lambda n: {
-                "given_name": "Ana", "family_name": "Pérez", "city": "Soyapango",
-                "email": f"{kind}-{n}@example.org"}, POSTS)
+            bodies = form_bodies(database_url, "demo-petition", signature_fields(kind), POSTS)
             report(f"{kind}: petition submission", load(embed, posting_script(folder, f"sign-{kind}", bodies)),
                    hello(), budget=0.3)
-            zips = [line.split(",")[2] for line in ZIP_SAMPLE]
-            bodies = form_bodies(database_url, "demo-call", lambda n: {
-                "step": "start", "postal_code": zips[n % len(zips)]}, POSTS)
+            bodies = form_bodies(database_url, "demo-call", call_fields, POSTS)
             report(f"{kind}: call lookup (ZIP to members)",
                    load(f"{megafono.url}/embed/demo-call?lang=es", posting_script(folder, f"call-{kind}", bodies)),
                    hello())

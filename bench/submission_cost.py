@@ -26,21 +26,18 @@ from urllib.parse import urlencode
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.bare_app import app as bare_app  # noqa: E402
-from bench.http_bench import ZIP_SAMPLE  # noqa: E402
+from bench.http_bench import call_fields  # noqa: E402
+from bench.http_bench import signature_fields  # noqa: E402
 from widget import create_app  # noqa: E402
 from widget.security.form_token import issue_form_token  # noqa: E402
 
 POSTS = int(os.environ.get("BENCH_SIGNATURES", 2000))
 WARM_UP = 200
 HEADERS = {"Content-Type": "application/x-www-form-urlencoded", "Sec-Fetch-Site": "same-origin"}
-#: The ZIP codes the HTTP benchmark posts.
-ZIP_CODES = [line.split(",")[2] for line in ZIP_SAMPLE]
-
-#: What each kind of post sends, where, and what a good answer is.
+#: What each kind of post sends (the HTTP benchmark's forms), where, and what a good answer is.
 SCENARIOS = {
-    "sign": ("demo-petition", 303, lambda n: {"given_name": "Ana", "family_name": "Pérez", "city": "Soyapango",
-                                              "email": f"cost-{n}@example.org"}),
-    "call": ("demo-call", 200, lambda n: {"step": "start", "postal_code": ZIP_CODES[n % len(ZIP_CODES)]}),
+    "sign": ("demo-petition", 303, signature_fields("cost")),
+    "call": ("demo-call", 200, call_fields),
 }
 
 

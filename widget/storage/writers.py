@@ -158,10 +158,6 @@ class QueuedWriterConnection(sqlite3.Connection):
         # SQLite lets go of its own lock when a connection is freed unclosed; so must this.
         self.let_go()
 
-    def before(self, statement):
-        if writes(statement):
-            self.queue()
-
     def queue(self):
         if not self.holding and self.writers is not None:
             self.writers.acquire(self.timeout)
@@ -192,10 +188,8 @@ class QueuedWriterCursor(sqlite3.Cursor):
     def queued(self, statement, run, *arguments):
         """Run a statement (None: whatever it is, as a write) in the writers' queue if it writes."""
         connection = self.connection
-        if statement is None:
+        if statement is None or writes(statement):
             connection.queue()
-        else:
-            connection.before(statement)
         try:
             return run(*arguments)
         finally:
