@@ -59,9 +59,11 @@ def worker_pids(master_pid):
 
 
 class Gunicorn:
-    """The app under gunicorn with the project's own settings, as `make serve` and production run it."""
+    """The app (or another, named as gunicorn names it) under gunicorn with the project's own
+    settings, as `make serve` and production run it."""
 
-    def __init__(self, database_url, workers=2, secret_key="gunicorn-test-key", **environment):
+    def __init__(self, database_url, workers=2, secret_key="gunicorn-test-key", app="wsgi:app", **environment):
+        self.app = app
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.env = {
@@ -85,7 +87,7 @@ class Gunicorn:
 
     def start(self):
         self.process = subprocess.Popen(
-            [str(VENV_BIN / "gunicorn"), "--config", "gunicorn.conf.py", "wsgi:app"],
+            [str(VENV_BIN / "gunicorn"), "--config", "gunicorn.conf.py", self.app],
             cwd=PROJECT_ROOT, env=self.env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
             start_new_session=True,
         )
