@@ -155,6 +155,21 @@ def test_sqlite_writers_let_go_of_the_lock_however_their_transaction_ends(queued
     assert writer_lock(":memory:") is None and writer_lock("file::memory:?cache=shared") is None
 
 
+def test_sqlite_writers_whose_commit_fails_roll_back_and_let_go(queued_sqlite):
+    engine, lock = queued_sqlite
+    with engine.connect() as connection:
+        connection.execute(text("CREATE TABLE replies (id INTEGER PRIMARY KEY, note_id INTEGER"
+                                " REFERENCES notes (id) DEFERRABLE INITIALLY DEFERRED)"))
+        connection.execute(text("INSERT INTO replies (note_id) VALUES (404)"))
+        assert not lock_is_free(lock)
+        with pytest.raises(IntegrityError):
+            connection.commit()
+        assert lock_is_free(lock)
+        assert not connection.connection.dbapi_connection.in_transaction
+    with engine.connect() as connection:
+        assert connection.execute(text("SELECT count(*) FROM replies")).scalar() == 0
+
+
 def test_sqlite_writers_queue_however_they_write_and_let_go_when_dropped(queued_sqlite):
     engine, lock = queued_sqlite
     path = str(engine.url.database)

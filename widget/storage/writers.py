@@ -139,8 +139,14 @@ class QueuedWriterConnection(sqlite3.Connection):
     def commit(self):
         try:
             super().commit()
+        except BaseException:
+            # SQLite leaves a transaction whose commit failed (a key checked at commit) open;
+            # SQLAlchemy, like PostgreSQL, takes it as ended and hands the connection on without
+            # rolling back. End it here: nothing it wrote lingers, and the writer lock is let go.
+            self.rollback()
+            raise
         finally:
-            self.after()  # a commit that failed leaves the transaction open, and the lock held
+            self.after()
 
     def rollback(self):
         try:
