@@ -10,6 +10,7 @@ import threading
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from flask_migrate import downgrade
 from sqlalchemy import create_engine
 from sqlalchemy import inspect
 from sqlalchemy import select
@@ -25,6 +26,8 @@ from tests.servers import wait_until
 from widget.config import engine_options
 from widget.config import normalize_database_url
 from widget.extensions import db
+from widget.storage.database import MIGRATIONS_DIR
+from widget.storage.database import upgrade_schema
 from widget.storage.models import Campaign
 from widget.storage.writers import QueuedWriterConnection
 from widget.storage.writers import writer_lock
@@ -72,6 +75,32 @@ def test_the_migrations_build_exactly_the_schema_the_models_describe(empty_datab
         )
     close_database(app)
     assert differences == []
+
+
+def test_an_actions_key_to_its_campaign_is_checked_at_commit_and_follows_a_deleted_campaign(empty_database_url):
+    app = make_app(empty_database_url)
+    assert app.test_cli_runner().invoke(args=["setup"]).exit_code == 0
+    insert = text("INSERT INTO signatures (campaign_id, email_key, language, opted_in, consented, created_at)"
+                  " VALUES (:campaign, :key, 'es', false, false, CURRENT_TIMESTAMP)")
+    with app.app_context():
+        campaign = db.session.scalar(select(Campaign.id).where(Campaign.slug == "demo-petition"))
+        with db.engine.connect() as connection:
+            # Deferred: the insert goes ahead, and the commit refuses the whole transaction.
+            connection.execute(insert, {"campaign": campaign, "key": "kept-apart"})
+            connection.execute(insert, {"campaign": 999_999, "key": "no-such-campaign"})
+            with pytest.raises(IntegrityError):
+                connection.commit()
+        with db.engine.connect() as connection:
+            assert connection.execute(text("SELECT count(*) FROM signatures")).scalar() == 0
+            connection.execute(insert, {"campaign": campaign, "key": "kept"})
+            connection.commit()
+            connection.execute(text("DELETE FROM campaigns WHERE id = :campaign"), {"campaign": campaign})
+            connection.commit()
+            assert connection.execute(text("SELECT count(*) FROM signatures")).scalar() == 0
+        # The migration that deferred the keys can be undone and done again.
+        downgrade(directory=str(MIGRATIONS_DIR), revision="0006")
+        upgrade_schema()
+    close_database(app)
 
 
 def test_setup_refuses_a_broken_campaign_folder_without_loading_anything(empty_database_url, tmp_path):

@@ -107,6 +107,19 @@ def raise_revision(instance):
         instance.revision = type(instance).revision + 1
 
 
+def counted_on_campaign():
+    """The key from an action (a signature, a call) to its campaign, checked when the transaction
+    commits rather than at the insert.
+
+    The same transaction adds the action to the campaign's count. Checked at the insert,
+    PostgreSQL share-locks the campaign's row for the key, and every concurrent signer's count
+    update then has to record those lockers beside itself (a "multixact"): each later read of the
+    row looks all of them up, and under load that lookup took half of the server's time. Checked at
+    commit, the row is already this transaction's own, updated, and nothing is shared.
+    """
+    return ForeignKey("campaigns.id", ondelete="CASCADE", deferrable=True, initially="DEFERRED")
+
+
 class Signature(db.Model):
     """One supporter's signature on one petition. The email is unique per campaign."""
 
@@ -118,7 +131,7 @@ class Signature(db.Model):
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
-    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id", ondelete="CASCADE"))
+    campaign_id: Mapped[int] = mapped_column(counted_on_campaign())
     given_name: Mapped[str | None] = mapped_column(String(100))
     family_name: Mapped[str | None] = mapped_column(String(100))
     email: Mapped[str | None] = mapped_column(String(254))
@@ -153,7 +166,7 @@ class CallReport(db.Model):
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
-    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id", ondelete="CASCADE"))
+    campaign_id: Mapped[int] = mapped_column(counted_on_campaign())
     #: Unique per office per visit, and unlinkable to the visit's other reports (see reports.py).
     report_key: Mapped[str] = mapped_column(String(64))
     #: The office called: a member's Bioguide ID, or a fixed number (`tel:+12024561111`).
