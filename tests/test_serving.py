@@ -2,6 +2,7 @@
 how its workers share connections."""
 
 import json
+import threading
 import time
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
@@ -69,3 +70,35 @@ def test_new_connections_go_to_workers_with_a_thread_free(tmp_path):
     finally:
         server.stop()
     assert rounds == [([2, 2, 2], True)] * 3
+
+
+def test_a_worker_kept_busy_by_its_clients_still_takes_a_new_one_soon(tmp_path):
+    """One worker of one thread, kept busy without a pause by two kept-alive clients, whose next
+    requests arrive before the last is answered. Were it to accept only with a thread free, a
+    third client's connection would wait in the kernel's queue as long as the two kept asking."""
+    server = Gunicorn(f"sqlite:///{tmp_path / 'unused.sqlite3'}", workers=1, app="tests.slow_app:app",
+                      MEGAFONO_THREADS="1", SLOW_APP_SECONDS="0.2")
+    stop = threading.Event()
+
+    def keep_asking():
+        with requests.Session() as client:
+            while not stop.is_set():
+                client.get(server.url, timeout=10)
+
+    server.start()
+    try:
+        with ThreadPoolExecutor(2) as busy:
+            asking = [busy.submit(keep_asking) for _ in range(2)]
+            try:
+                time.sleep(1)
+                started = time.monotonic()
+                requests.get(server.url, timeout=5)
+                waited = time.monotonic() - started
+            finally:
+                stop.set()
+            for client in asking:
+                client.result()
+    finally:
+        server.stop()
+    # Its turn comes after the kept-alive clients' requests already queued: about 0.4 s.
+    assert waited < 1.2
