@@ -1,0 +1,143 @@
+"""Posts alone over HTTP, each run next to the bare app's hello, with what a post costs the processors.
+
+`http_bench.py` runs every line once. To see what a change to the signature's path does, this
+runs only the posts, a few rounds, each just after a hello: petition signatures (or, with
+BENCH_POSTS_KIND=call, call lookups) on each database in BENCH_DATABASES. For each round it
+prints the wrk line and, per post, the CPU time of the gunicorn workers (user and system, read
+from /proc), their context switches, and the CPU time of the PostgreSQL server's processes when
+the server runs on this machine. Run it twice, on the code before and after a change, and
+alternate: this machine's speed drifts more than most changes move it.
+
+    .venv/bin/python bench/post_load.py                      # both databases, 3 rounds of 10 s
+    BENCH_DATABASES=postgresql BENCH_ROUNDS=2 BENCH_SECONDS=8 .venv/bin/python bench/post_load.py
+"""
+
+import os
+import re
+import shutil
+import sys
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.http_bench import DATABASES  # noqa: E402
+from bench.http_bench import POSTS  # noqa: E402
+from bench.http_bench import SECONDS  # noqa: E402
+from bench.http_bench import SECRET_KEY  # noqa: E402
+from bench.http_bench import WORKERS  # noqa: E402
+from bench.http_bench import BareApp  # noqa: E402
+from bench.http_bench import call_fields  # noqa: E402
+from bench.http_bench import form_bodies  # noqa: E402
+from bench.http_bench import fresh_database  # noqa: E402
+from bench.http_bench import load  # noqa: E402
+from bench.http_bench import posting_script  # noqa: E402
+from bench.http_bench import report  # noqa: E402
+from bench.http_bench import signature_fields  # noqa: E402
+from bench.http_bench import wrk  # noqa: E402
+from tests.servers import Gunicorn  # noqa: E402
+from tests.servers import worker_pids  # noqa: E402
+from widget import PROJECT_ROOT  # noqa: E402
+
+ROUNDS = int(os.environ.get("BENCH_ROUNDS", 3))
+KIND = os.environ.get("BENCH_POSTS_KIND", "sign")
+TICKS = os.sysconf("SC_CLK_TCK")
+#: What each kind posts: the campaign, and each post's fields.
+POSTED = {"sign": ("demo-petition", signature_fields("load")), "call": ("demo-call", call_fields)}
+
+
+@dataclass
+class Spent:
+    """Processor time (s) and context switches of some processes, all their threads counted."""
+
+    user: float = 0.0
+    system: float = 0.0
+    voluntary: int = 0
+    involuntary: int = 0
+
+    def __sub__(self, other):
+        return Spent(self.user - other.user, self.system - other.system,
+                     self.voluntary - other.voluntary, self.involuntary - other.involuntary)
+
+
+def spent(pids):
+    total = Spent()
+    for pid in pids:
+        try:
+            for task in Path(f"/proc/{pid}/task").iterdir():
+                fields = (task / "stat").read_text().rsplit(")", 1)[1].split()
+                status = (task / "status").read_text()
+                total.user += int(fields[11]) / TICKS
+                total.system += int(fields[12]) / TICKS
+                total.voluntary += int(re.search(r"^voluntary_ctxt_switches:\s+(\d+)", status, re.M).group(1))
+                total.involuntary += int(re.search(r"^nonvoluntary_ctxt_switches:\s+(\d+)", status, re.M).group(1))
+        except (FileNotFoundError, ProcessLookupError):
+            continue  # gone meanwhile (a PostgreSQL backend that closed)
+    return total
+
+
+def database_server_pids():
+    """This machine's PostgreSQL processes, if it runs the server (none otherwise)."""
+    return [int(entry.name) for entry in Path("/proc").iterdir()
+            if entry.name.isdigit() and read_or_empty(entry / "comm").strip() == "postgres"]
+
+
+def read_or_empty(path):
+    try:
+        return path.read_text()
+    except OSError:
+        return ""
+
+
+def per_post(workers, database, posts):
+    """The line under each round: milliseconds and context switches per post."""
+    posts = max(posts, 1)
+    line = (f"    per post: workers {1000 * workers.user / posts:.2f} ms user"
+            f" + {1000 * workers.system / posts:.2f} ms system,"
+            f" {workers.voluntary / posts:.1f} + {workers.involuntary / posts:.1f} context switches")
+    if database is not None:
+        line += f"; PostgreSQL server {1000 * (database.user + database.system) / posts:.2f} ms"
+    return line
+
+
+def bench_posts(kind, folder, bare):
+    slug, fields = POSTED[KIND]
+    with fresh_database(kind, folder) as database_url:
+        server = Gunicorn(database_url, workers=WORKERS, secret_key=SECRET_KEY,
+                          MEGAFONO_GRAPHICS_DIR=str(folder / f"graphics-{kind}"))
+        server.setup()
+        server.start()
+        try:
+            embed = f"{server.url}/embed/{slug}?lang=es"
+            load(embed)  # warm the workers up
+            bodies = form_bodies(database_url, slug, fields, POSTS * ROUNDS)
+            workers = worker_pids(server.process.pid)
+            for number in range(ROUNDS):
+                hello = load(f"{bare.url}/hello")
+                script = posting_script(folder, f"{KIND}-{kind}-{number}", bodies[number * POSTS:(number + 1) * POSTS])
+                database = database_server_pids() if kind == "postgresql" else []
+                before, database_before = spent(workers), spent(database)
+                result = wrk(embed, script)
+                used, database_used = spent(workers) - before, spent(database) - database_before
+                report(f"{kind}: {KIND}, round {number + 1}", result, hello)
+                print(per_post(used, database_used if database else None, result.requests_per_second * SECONDS),
+                      flush=True)
+        finally:
+            server.stop()
+
+
+def main():
+    folder = Path(tempfile.mkdtemp(prefix="megafono-posts-"))
+    try:
+        with BareApp(PROJECT_ROOT / "static" / "widget.css", folder / "bare.sqlite3") as bare:
+            print(f"gunicorn: {WORKERS} workers, {SECONDS} s per line, {ROUNDS} rounds", flush=True)
+            for kind in DATABASES:
+                bench_posts(kind, folder, bare)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
