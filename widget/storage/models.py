@@ -114,8 +114,8 @@ def counted_on_campaign():
     The same transaction adds the action to the campaign's count. Checked at the insert,
     PostgreSQL share-locks the campaign's row for the key, and every concurrent signer's count
     update then has to record those lockers beside itself (a "multixact"): each later read of the
-    row looks all of them up, and under load that lookup took half of the server's time. Checked at
-    commit, the row is already this transaction's own, updated, and nothing is shared.
+    row looks all of them up, and under load that doubled the server's work per signature. Checked
+    at commit, the row is already this transaction's own, updated, and nothing is shared.
     """
     return ForeignKey("campaigns.id", ondelete="CASCADE", deferrable=True, initially="DEFERRED")
 

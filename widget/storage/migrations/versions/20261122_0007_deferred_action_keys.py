@@ -1,8 +1,8 @@
 """Signatures' and call reports' keys to their campaign are checked at commit.
 
 See `counted_on_campaign` in widget/storage/models.py: checked at each insert, the key
-share-locked the campaign's row that the same transaction then updates, and PostgreSQL spent
-half its time under load on the lockers it had to record.
+share-locked the campaign's row that the same transaction then updates, and under load
+PostgreSQL did twice the work per signature, looking up the lockers it had to record.
 
 Revision ID: 0007
 Revises: 0006
