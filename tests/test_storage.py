@@ -97,9 +97,15 @@ def test_an_actions_key_to_its_campaign_is_checked_at_commit_and_follows_a_delet
             connection.execute(text("DELETE FROM campaigns WHERE id = :campaign"), {"campaign": campaign})
             connection.commit()
             assert connection.execute(text("SELECT count(*) FROM signatures")).scalar() == 0
-        # The migration that deferred the keys can be undone and done again.
+            other = connection.execute(text("SELECT min(id) FROM campaigns")).scalar()
+            connection.execute(insert, {"campaign": other, "key": "kept-through-migrations"})
+            connection.commit()
+        # The migration that deferred the keys can be undone and done again, keeping what is stored.
         downgrade(directory=str(MIGRATIONS_DIR), revision="0006")
         upgrade_schema()
+        with db.engine.connect() as connection:
+            assert connection.execute(text("SELECT email_key FROM signatures")).scalars().all() == [
+                "kept-through-migrations"]
     close_database(app)
 
 
