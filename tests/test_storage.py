@@ -84,6 +84,7 @@ def test_an_actions_key_to_its_campaign_is_checked_at_commit_and_follows_a_delet
                   " VALUES (:campaign, :key, 'es', false, false, CURRENT_TIMESTAMP)")
     with app.app_context():
         campaign = db.session.scalar(select(Campaign.id).where(Campaign.slug == "demo-petition"))
+        db.session.remove()
         with db.engine.connect() as connection:
             # Deferred: the insert goes ahead, and the commit refuses the whole transaction.
             connection.execute(insert, {"campaign": campaign, "key": "kept-apart"})
@@ -101,12 +102,44 @@ def test_an_actions_key_to_its_campaign_is_checked_at_commit_and_follows_a_delet
             connection.execute(insert, {"campaign": other, "key": "kept-through-migrations"})
             connection.commit()
         # The migration that deferred the keys can be undone and done again, keeping what is stored.
+        assert campaign_key_options() == {"ondelete": "CASCADE", "deferrable": True, "initially": "DEFERRED"}
         downgrade(directory=str(MIGRATIONS_DIR), revision="0006")
+        assert campaign_key_options() == {"ondelete": "CASCADE"}
         upgrade_schema()
+        assert campaign_key_options() == {"ondelete": "CASCADE", "deferrable": True, "initially": "DEFERRED"}
         with db.engine.connect() as connection:
             assert connection.execute(text("SELECT email_key FROM signatures")).scalars().all() == [
                 "kept-through-migrations"]
     close_database(app)
+
+
+def test_the_deferred_key_migration_on_sqlite_drops_orphans_and_a_copy_left_by_a_stopped_run(tmp_path):
+    database = tmp_path / "upgraded.sqlite3"
+    app = make_app(f"sqlite:///{database}")
+    assert app.test_cli_runner().invoke(args=["setup"]).exit_code == 0
+    with app.app_context():
+        downgrade(directory=str(MIGRATIONS_DIR), revision="0006")
+        db.engine.dispose()
+        # As the sqlite3 shell would leave it: foreign keys off, a campaign deleted, its signature kept.
+        with sqlite3.connect(database) as shell:
+            campaigns = [row[0] for row in shell.execute("SELECT id FROM campaigns ORDER BY id")]
+            for campaign, key in ((campaigns[0], "orphan"), (campaigns[1], "kept")):
+                shell.execute("INSERT INTO signatures (campaign_id, email_key, language, opted_in, consented,"
+                              " created_at) VALUES (?, ?, 'es', 0, 0, CURRENT_TIMESTAMP)", (campaign, key))
+            shell.execute("DELETE FROM campaigns WHERE id = ?", (campaigns[0],))
+            shell.execute("CREATE TABLE _alembic_tmp_signatures (id INTEGER)")  # a stopped run's copy
+        shell.close()
+        upgrade_schema()
+        assert campaign_key_options() == {"ondelete": "CASCADE", "deferrable": True, "initially": "DEFERRED"}
+        with db.engine.connect() as connection:
+            assert connection.execute(text("SELECT email_key FROM signatures")).scalars().all() == ["kept"]
+    close_database(app)
+
+
+def campaign_key_options():
+    """How the key from signatures to campaigns is enforced, as the database reports it."""
+    (key,) = inspect(db.engine).get_foreign_keys("signatures")
+    return {name: value for name, value in key["options"].items() if value not in (None, False)}
 
 
 def test_setup_refuses_a_broken_campaign_folder_without_loading_anything(empty_database_url, tmp_path):

@@ -107,7 +107,7 @@ def raise_revision(instance):
         instance.revision = type(instance).revision + 1
 
 
-def counted_on_campaign():
+def campaign_key_checked_at_commit():
     """The key from an action (a signature, a call) to its campaign, checked when the transaction
     commits rather than at the insert.
 
@@ -131,7 +131,7 @@ class Signature(db.Model):
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
-    campaign_id: Mapped[int] = mapped_column(counted_on_campaign())
+    campaign_id: Mapped[int] = mapped_column(campaign_key_checked_at_commit())
     given_name: Mapped[str | None] = mapped_column(String(100))
     family_name: Mapped[str | None] = mapped_column(String(100))
     email: Mapped[str | None] = mapped_column(String(254))
@@ -166,7 +166,7 @@ class CallReport(db.Model):
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
-    campaign_id: Mapped[int] = mapped_column(counted_on_campaign())
+    campaign_id: Mapped[int] = mapped_column(campaign_key_checked_at_commit())
     #: Unique per office per visit, and unlinkable to the visit's other reports (see reports.py).
     report_key: Mapped[str] = mapped_column(String(64))
     #: The office called: a member's Bioguide ID, or a fixed number (`tel:+12024561111`).
