@@ -140,10 +140,15 @@ class QueuedWriterConnection(sqlite3.Connection):
         try:
             super().commit()
         except BaseException:
-            # SQLite leaves a transaction whose commit failed (a key checked at commit) open;
-            # SQLAlchemy, like PostgreSQL, takes it as ended and hands the connection on without
-            # rolling back. End it here: nothing it wrote lingers, and the writer lock is let go.
-            self.rollback()
+            # SQLite may leave a transaction whose commit failed (a key checked at commit, a full
+            # disk, a lock) open, while SQLAlchemy takes any failed commit as the end of it, as it
+            # is on PostgreSQL, and hands the connection on without rolling back. End it here:
+            # nothing it wrote lingers, and the writer lock is let go (rollback lets go whatever
+            # happens). The caller hears of the commit's failure, not of the rollback's.
+            try:
+                self.rollback()
+            except Exception:  # noqa: BLE001 - the commit's own error is the one to report
+                log.warning("rolling back after a failed commit failed too", exc_info=True)
             raise
         finally:
             self.after()
