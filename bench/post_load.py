@@ -41,7 +41,7 @@ from tests.servers import worker_pids  # noqa: E402
 from widget import PROJECT_ROOT  # noqa: E402
 
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", 3))
-KIND = os.environ.get("BENCH_POSTS_KIND", "sign")
+POST_KIND = os.environ.get("BENCH_POSTS_KIND", "sign")
 TICKS = os.sysconf("SC_CLK_TCK")
 #: What each kind posts: the campaign, and each post's fields.
 POSTED = {"sign": ("demo-petition", signature_fields("load")), "call": ("demo-call", call_fields)}
@@ -56,14 +56,20 @@ class Spent:
     voluntary: int = 0
     involuntary: int = 0
 
+    def __add__(self, other):
+        return Spent(self.user + other.user, self.system + other.system,
+                     self.voluntary + other.voluntary, self.involuntary + other.involuntary)
+
     def __sub__(self, other):
         return Spent(self.user - other.user, self.system - other.system,
                      self.voluntary - other.voluntary, self.involuntary - other.involuntary)
 
 
 def spent(pids):
-    total = Spent()
+    """Spent by each of these processes so far (a process that has gone is left out)."""
+    by_process = {}
     for pid in pids:
+        total = Spent()
         try:
             for task in Path(f"/proc/{pid}/task").iterdir():
                 fields = (task / "stat").read_text().rsplit(")", 1)[1].split()
@@ -74,11 +80,21 @@ def spent(pids):
                 total.involuntary += int(re.search(r"^nonvoluntary_ctxt_switches:\s+(\d+)", status, re.M).group(1))
         except (FileNotFoundError, ProcessLookupError):
             continue  # gone meanwhile (a PostgreSQL backend that closed)
+        by_process[pid] = total
+    return by_process
+
+
+def spent_since(before, pids):
+    """What these processes spent since `before` (one started since then: all it has spent)."""
+    total = Spent()
+    for pid, now in spent(pids).items():
+        total = total + (now - before.get(pid, Spent()))
     return total
 
 
 def database_server_pids():
-    """This machine's PostgreSQL processes, if it runs the server (none otherwise)."""
+    """This machine's PostgreSQL processes, if it runs the server (none otherwise): all of them,
+    so run nothing else against the server meanwhile."""
     return [int(entry.name) for entry in Path("/proc").iterdir()
             if entry.name.isdigit() and read_or_empty(entry / "comm").strip() == "postgres"]
 
@@ -101,11 +117,11 @@ def per_post(workers, database, posts):
     return line
 
 
-def bench_posts(kind, folder, bare):
-    slug, fields = POSTED[KIND]
-    with fresh_database(kind, folder) as database_url:
+def bench_posts(database_kind, folder, bare):
+    slug, fields = POSTED[POST_KIND]
+    with fresh_database(database_kind, folder) as database_url:
         server = Gunicorn(database_url, workers=WORKERS, secret_key=SECRET_KEY,
-                          MEGAFONO_GRAPHICS_DIR=str(folder / f"graphics-{kind}"))
+                          MEGAFONO_GRAPHICS_DIR=str(folder / f"graphics-{database_kind}"))
         server.setup()
         server.start()
         try:
@@ -115,19 +131,24 @@ def bench_posts(kind, folder, bare):
             workers = worker_pids(server.process.pid)
             for number in range(ROUNDS):
                 hello = load(f"{bare.url}/hello")
-                script = posting_script(folder, f"{KIND}-{kind}-{number}", bodies[number * POSTS:(number + 1) * POSTS])
-                database = database_server_pids() if kind == "postgresql" else []
-                before, database_before = spent(workers), spent(database)
+                script = posting_script(folder, f"{POST_KIND}-{database_kind}-{number}",
+                                        bodies[number * POSTS:(number + 1) * POSTS])
+                on_server = database_kind == "postgresql"
+                before, database_before = spent(workers), spent(database_server_pids() if on_server else [])
                 result = wrk(embed, script)
-                used, database_used = spent(workers) - before, spent(database) - database_before
-                report(f"{kind}: {KIND}, round {number + 1}", result, hello)
-                print(per_post(used, database_used if database else None, result.requests_per_second * SECONDS),
+                used = spent_since(before, workers)
+                database_used = spent_since(database_before, database_server_pids() if on_server else [])
+                report(f"{database_kind}: {POST_KIND}, round {number + 1}", result, hello)
+                print(per_post(used, database_used if on_server else None, result.requests_per_second * SECONDS),
                       flush=True)
         finally:
             server.stop()
 
 
 def main():
+    if not shutil.which("wrk"):
+        print("wrk is not installed (apt-get install wrk)", file=sys.stderr)
+        return 1
     folder = Path(tempfile.mkdtemp(prefix="megafono-posts-"))
     try:
         with BareApp(PROJECT_ROOT / "static" / "widget.css", folder / "bare.sqlite3") as bare:
