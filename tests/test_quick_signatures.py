@@ -101,6 +101,33 @@ def test_after_flask_takes_a_signature_the_next_ones_are_taken_before_it(app, cl
     assert again.status_code == 303 and action_count(app) == count_rows(app, Signature) == 2
 
 
+def test_a_signature_taken_before_flask_commits_itself_in_one_statement_on_postgresql(app, client):
+    """There the campaign's row, which every signer's count updates, is locked only while the
+    server runs that statement, not until a worker's thread gets round to sending COMMIT. SQLite
+    has no writes inside WITH: its three writes share one transaction in the host's writer queue."""
+    assert sign(client, email="primera@example.org").status_code == 303
+    statements = []
+
+    def record(connection, cursor, statement, parameters, context, executemany):
+        if not statement.startswith("DELETE FROM spent_form_tokens"):  # the occasional clear-out
+            statements.append((statement.split(None, 1)[0], connection.get_execution_options().get("isolation_level")))
+
+    with app.app_context():
+        event.listen(db.engine, "before_cursor_execute", record)
+        try:
+            with requests_reaching_flask(app) as reached:
+                response = post(client, {"token": token(app), **PERSON, "email": "segunda@example.org"})
+                assert not reached
+        finally:
+            event.remove(db.engine, "before_cursor_execute", record)
+        dialect = db.engine.dialect.name
+    assert response.status_code == 303 and action_count(app) == count_rows(app, Signature) == 2
+    if dialect == "postgresql":
+        assert statements == [("WITH", "AUTOCOMMIT")]
+    else:
+        assert statements == [("INSERT", None), ("INSERT", None), ("UPDATE", None)]
+
+
 def test_each_post_checked_before_flask_starts_from_an_empty_form(app, client):
     # Each thread checks every post at an address in one form: nothing of a post may stay for the next.
     assert sign(client, email="primera@example.org").status_code == 303

@@ -35,7 +35,6 @@ from widget.embedding.kept import widget_address
 from widget.embedding.rendered import EMBED_PATH
 from widget.embedding.rendered import STYLE_NONCE
 from widget.errors import outage_found
-from widget.extensions import db
 from widget.forms import screen
 from widget.petition.signatures import Outcome
 from widget.petition.signatures import record_signature
@@ -45,6 +44,7 @@ from widget.security.limits import count_action_outside_flask
 from widget.security.limits import posted_email
 from widget.security.origin import OUR_PAGES
 from widget.security.privacy import ip_digest
+from widget.storage.database import connection_for_one_action
 
 log = logging.getLogger(__name__)
 
@@ -115,7 +115,7 @@ class QuickSignatures:
         if not count_action_outside_flask(self.app, environ, slug, email):
             return False
         try:
-            with db.engine.connect() as connection:
+            with connection_for_one_action() as connection:
                 outcome = record_signature(
                     signing.campaign.id, **signing.recorded(form), token=screening.token,
                     ip_digest=ip_digest(environ.get("REMOTE_ADDR")), connection=connection,

@@ -1,12 +1,24 @@
 """The one place a signature is written: spend the form token, insert once per email, count it."""
 
 import enum
+from functools import cache
+
+from sqlalchemy import bindparam
+from sqlalchemy import exists
+from sqlalchemy import func
+from sqlalchemy import select
+from sqlalchemy.dialects import postgresql
 
 from widget.forms import email_key
+from widget.security.form_token import forget_expired_tokens_now_and_then
 from widget.security.form_token import spend_form_token
+from widget.storage.database import UNCHANGED_SINCE
 from widget.storage.database import count_actions
+from widget.storage.database import in_transaction
 from widget.storage.database import insert_ignoring_conflict
+from widget.storage.models import Campaign
 from widget.storage.models import Signature
+from widget.storage.models import SpentFormToken
 from widget.storage.models import utcnow
 
 
@@ -29,28 +41,93 @@ def record_signature(campaign_id, details, *, token, language, source, opted_in,
     The same email on the same campaign is stored and counted once: the insert gives way to the
     unique key instead of failing, so simultaneous signatures never raise and never double count.
     A repeat runs the same statements as a first signature, so timing does not tell them apart.
+
+    On PostgreSQL the three writes are one statement (`record_in_one_statement`). On a connection
+    that commits each statement as it ends (`connection_for_one_action`), it is a transaction of
+    its own, which writes nothing unless the outcome is SIGNED.
     """
+    connection = in_transaction(connection)
+    signature = {
+        "campaign_id": campaign_id,
+        "given_name": details.get("given_name"),
+        "family_name": details.get("family_name"),
+        "email": details.get("email"),
+        "email_key": email_key(details.get("email")),
+        "city": details.get("city"),
+        "postal_code": details.get("postal_code"),
+        "country": details.get("country"),
+        "language": language,
+        "source": source,
+        "opted_in": opted_in,
+        "opted_in_to": opted_in_to if opted_in else None,
+        "consented": consented,
+        "ip_digest": ip_digest,
+        "created_at": utcnow(),
+    }
+    if connection.dialect.name == "postgresql":
+        return record_in_one_statement(connection, token, signature, unchanged_since)
     if not spend_form_token(token, connection):
         return Outcome.TOKEN_ALREADY_USED
-    inserted = insert_ignoring_conflict(
-        Signature,
-        connection,
-        campaign_id=campaign_id,
-        given_name=details.get("given_name"),
-        family_name=details.get("family_name"),
-        email=details.get("email"),
-        email_key=email_key(details.get("email")),
-        city=details.get("city"),
-        postal_code=details.get("postal_code"),
-        country=details.get("country"),
-        language=language,
-        source=source,
-        opted_in=opted_in,
-        opted_in_to=opted_in_to if opted_in else None,
-        consented=consented,
-        ip_digest=ip_digest,
-        created_at=utcnow(),
-    )
+    inserted = insert_ignoring_conflict(Signature, connection, **signature)
     if not count_actions(campaign_id, int(inserted), connection, unchanged_since):
         return Outcome.CLOSED
     return Outcome.SIGNED
+
+
+def record_in_one_statement(connection, token, signature, unchanged_since):
+    """The same three writes as one PostgreSQL statement (SQLite has no writes inside WITH), so
+    that on a connection that commits each statement (`connection_for_one_action`) nothing waits
+    on a worker between the count and the commit. The campaign's row is locked first, and a
+    campaign found closed or changed is CLOSED with nothing written, its token left unspent."""
+    forget_expired_tokens_now_and_then(connection)
+    values = {
+        "counted_campaign": signature["campaign_id"],
+        **bound_as_row_of(SpentFormToken.__table__, {"nonce": token.nonce, "expires_at": token.expires_at}),
+        **bound_as_row_of(Signature.__table__, signature),
+        **(unchanged_since or {}),
+    }
+    live, spent, counted = connection.execute(one_statement(unchanged_since is not None), values).one()
+    if not live:
+        return Outcome.CLOSED
+    if not spent:
+        return Outcome.TOKEN_ALREADY_USED
+    return Outcome.SIGNED if counted else Outcome.CLOSED
+
+
+@cache
+def one_statement(checks_revisions):
+    """Lock the campaign's row if it is live (and unchanged, when asked); then, if it was, spend
+    the token; if that was its first use, insert the signature unless the email has signed; and
+    add 1 to the count if it was inserted, 0 if not. Answers whether each of the three went ahead."""
+    campaigns = Campaign.__table__
+    live = select(campaigns.c.id).where(campaigns.c.id == bindparam("counted_campaign"), campaigns.c.status == "live")
+    if checks_revisions:
+        live = live.where(*UNCHANGED_SINCE)
+    live = live.with_for_update(key_share=True).cte("live")  # FOR NO KEY UPDATE
+    spent = inserted_if(SpentFormToken.__table__, ("nonce", "expires_at"), live).cte("spent")
+    signatures = Signature.__table__
+    signed = inserted_if(signatures, [column.name for column in signatures.columns if not column.primary_key],
+                         spent).cte("signed")
+    counted = (
+        campaigns.update()
+        .where(campaigns.c.id.in_(select(live.c.id)), exists(spent.select()))
+        .values(action_count=campaigns.c.action_count + select(func.count()).select_from(signed).scalar_subquery())
+        .returning(campaigns.c.id)
+        .cte("counted")
+    )
+    return select(exists(live.select()), exists(spent.select()), exists(counted.select()))
+
+
+def inserted_if(table, names, condition):
+    """Insert a row of these columns (bound as `bound_as_row_of` names them) if `condition` has a
+    row, unless a unique key already holds one; returning the row's primary key when it was."""
+    row = select(*(bindparam(f"{table.name}.{name}", type_=table.c[name].type) for name in names))
+    row = row.where(exists(condition.select()))
+    return (postgresql.insert(table).from_select(list(names), row).on_conflict_do_nothing()
+            .returning(*table.primary_key.columns))
+
+
+def bound_as_row_of(table, values):
+    """Values for `inserted_if`, named apart from the columns of the campaign the statement updates
+    (SQLAlchemy would take a `created_at` as a new value for the campaign's own)."""
+    return {f"{table.name}.{name}": value for name, value in values.items()}

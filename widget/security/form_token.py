@@ -98,9 +98,14 @@ def read_form_token(token, campaign_slug):
 def spend_form_token(token, connection=None):
     """Mark a token used, inside the caller's transaction; False if it had been used already."""
     connection = in_transaction(connection)
+    forget_expired_tokens_now_and_then(connection)
+    return insert_ignoring_conflict(SpentFormToken, connection, nonce=token.nonce, expires_at=token.expires_at)
+
+
+def forget_expired_tokens_now_and_then(connection):
+    """With every token spent, a small chance of clearing out the expired ones."""
     if random.randrange(PURGE_ONE_IN) == 0:  # a chance, not a secret: no system call needed
         connection.execute(delete(SpentFormToken).where(SpentFormToken.expires_at < utcnow()))
-    return insert_ignoring_conflict(SpentFormToken, connection, nonce=token.nonce, expires_at=token.expires_at)
 
 
 def forget_expired_tokens():

@@ -80,13 +80,32 @@ COUNT_ACTIONS = (
     .values(action_count=campaigns.c.action_count + bindparam("added"))
 )
 
-#: The same, only if neither the campaign nor the partner (by code, which may name none) has
-#: changed since the given revisions: one statement both checks and counts.
-COUNT_ACTIONS_IF_UNCHANGED = COUNT_ACTIONS.where(
+#: Neither the campaign nor the partner (by code, which may name none) has changed since the
+#: given revisions.
+UNCHANGED_SINCE = (
     campaigns.c.revision == bindparam("campaign_revision"),
     select(Partner.revision).where(Partner.code == bindparam("partner")).scalar_subquery()
     .is_not_distinct_from(bindparam("partner_revision")),
 )
+
+#: Counting only if UNCHANGED_SINCE holds: one statement both checks and counts.
+COUNT_ACTIONS_IF_UNCHANGED = COUNT_ACTIONS.where(*UNCHANGED_SINCE)
+
+
+def connection_for_one_action():
+    """A connection to write one supporter's action on; the caller commits when it is taken, as
+    on any other.
+
+    On PostgreSQL each statement commits as it ends, and a signature is one statement there (see
+    `record_signature`): the campaign's row, which every signer's count updates, is then locked
+    only while the server runs that statement, and never while a worker's thread waits for its
+    turn at Python's lock to send COMMIT. Under load that wait kept every other signer on the
+    host waiting too (docs/performance.md).
+    """
+    connection = db.engine.connect()
+    if connection.dialect.name == "postgresql":
+        connection.execution_options(isolation_level="AUTOCOMMIT")
+    return connection
 
 
 def count_actions(campaign_id, added, connection=None, unchanged_since=None):
