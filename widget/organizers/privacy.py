@@ -44,12 +44,14 @@ def erase_supporter(address):
     ).all()
     removed = Counter((campaign_id, slug) for _, campaign_id, slug in found)
     if found:
-        db.session.execute(Signature.__table__.delete().where(Signature.id.in_([row.id for row in found])))
-        for (campaign_id, _), count in removed.items():
+        # Campaign rows first, in order, then signatures: the order a signature takes its locks
+        # in (widget/petition/signatures.py), so the two never wait on each other in a circle.
+        for (campaign_id, _), count in sorted(removed.items()):
             db.session.execute(
                 update(Campaign).where(Campaign.id == campaign_id)
                 .values(action_count=Campaign.action_count - count)
             )
+        db.session.execute(Signature.__table__.delete().where(Signature.id.in_([row.id for row in found])))
     db.session.commit()
     return {slug: count for (_, slug), count in sorted(removed.items(), key=lambda item: item[0][1])}
 
