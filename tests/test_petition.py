@@ -3,10 +3,12 @@
 import re
 import threading
 import time
+from types import SimpleNamespace
 
 import pytest
 from bs4 import BeautifulSoup
 from itsdangerous import TimestampSigner
+from sqlalchemy import select
 from sqlalchemy import update
 from werkzeug.datastructures import MultiDict
 
@@ -19,8 +21,10 @@ from tests.conftest import form_token
 from tests.conftest import sign
 from widget.extensions import db
 from widget.petition.signatures import Outcome
+from widget.petition.signatures import one_statement_values
 from widget.petition.signatures import record_signature
 from widget.security.form_token import FormToken
+from widget.storage.database import UNCHANGED_SINCE
 from widget.storage.models import Campaign
 from widget.storage.models import Signature
 from widget.storage.models import SpentFormToken
@@ -549,6 +553,16 @@ def test_a_petition_closed_while_a_signature_is_stored_keeps_nothing(app):
         db.session.rollback()
     assert outcome is Outcome.CLOSED
     assert count_rows(app, Signature) == count_rows(app, SpentFormToken) == action_count(app) == 0
+
+
+def test_no_value_of_postgresqls_one_statement_is_named_like_a_column_of_campaigns():
+    """The statement updates campaigns; a value named like one of its columns would silently be
+    taken as a new value for that column."""
+    unchanged_since = dict.fromkeys(select(Campaign.id).where(*UNCHANGED_SINCE).compile().params)
+    signature = dict.fromkeys(column.name for column in Signature.__table__.columns if not column.primary_key)
+    values = one_statement_values(SimpleNamespace(nonce="n", expires_at=utcnow()), signature, unchanged_since)
+    assert set(unchanged_since) == {"campaign_revision", "partner", "partner_revision"} <= set(values)
+    assert not set(values) & set(Campaign.__table__.columns.keys())
 
 
 def test_every_request_sees_the_campaign_as_it_is_now(app, client):

@@ -78,14 +78,10 @@ def record_in_one_statement(connection, token, signature, unchanged_since):
     """The same three writes as one PostgreSQL statement (SQLite has no writes inside WITH), so
     that on a connection that commits each statement (`connection_for_one_action`) nothing waits
     on a worker between the count and the commit. The campaign's row is locked first, and a
-    campaign found closed or changed is CLOSED with nothing written, its token left unspent."""
+    campaign found closed or changed is CLOSED with nothing written, its token left unspent (so
+    a used token on a closed campaign is CLOSED here, where SQLite finds the token first)."""
     forget_expired_tokens_now_and_then(connection)
-    values = {
-        "counted_campaign": signature["campaign_id"],
-        **bound_as_row_of(SpentFormToken.__table__, {"nonce": token.nonce, "expires_at": token.expires_at}),
-        **bound_as_row_of(Signature.__table__, signature),
-        **(unchanged_since or {}),
-    }
+    values = one_statement_values(token, signature, unchanged_since)
     live, spent, counted = connection.execute(one_statement(unchanged_since is not None), values).one()
     if not live:
         return Outcome.CLOSED
@@ -125,6 +121,17 @@ def inserted_if(table, names, condition):
     row = row.where(exists(condition.select()))
     return (postgresql.insert(table).from_select(list(names), row).on_conflict_do_nothing()
             .returning(*table.primary_key.columns))
+
+
+def one_statement_values(token, signature, unchanged_since):
+    """What `one_statement` is run with. None of the names may be a column of campaigns: the
+    statement updates that table, and SQLAlchemy would take such a value as a new one for it."""
+    return {
+        "counted_campaign": signature["campaign_id"],
+        **bound_as_row_of(SpentFormToken.__table__, {"nonce": token.nonce, "expires_at": token.expires_at}),
+        **bound_as_row_of(Signature.__table__, signature),
+        **(unchanged_since or {}),
+    }
 
 
 def bound_as_row_of(table, values):

@@ -104,7 +104,11 @@ def connection_for_one_action():
     """
     connection = db.engine.connect()
     if connection.dialect.name == "postgresql":
-        connection.execution_options(isolation_level="AUTOCOMMIT")
+        try:
+            connection.execution_options(isolation_level="AUTOCOMMIT")
+        except BaseException:
+            connection.close()
+            raise
     return connection
 
 
