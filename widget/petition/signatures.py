@@ -12,6 +12,7 @@ from sqlalchemy.dialects import postgresql
 from widget.forms import email_key
 from widget.security.form_token import forget_expired_tokens_now_and_then
 from widget.security.form_token import spend_form_token
+from widget.storage.database import LIVE_CAMPAIGN
 from widget.storage.database import UNCHANGED_SINCE
 from widget.storage.database import count_actions
 from widget.storage.database import in_transaction
@@ -96,7 +97,7 @@ def one_statement(checks_revisions):
     the token; if that was its first use, insert the signature unless the email has signed; and
     add 1 to the count if it was inserted, 0 if not. Answers whether each of the three went ahead."""
     campaigns = Campaign.__table__
-    live = select(campaigns.c.id).where(campaigns.c.id == bindparam("counted_campaign"), campaigns.c.status == "live")
+    live = select(campaigns.c.id).where(*LIVE_CAMPAIGN)
     if checks_revisions:
         live = live.where(*UNCHANGED_SINCE)
     live = live.with_for_update(key_share=True).cte("live")  # FOR NO KEY UPDATE

@@ -74,10 +74,10 @@ def insert_ignoring_conflict_statement(table, dialect_name):
 
 
 campaigns = Campaign.__table__
+#: The campaign an action is counted on, still live.
+LIVE_CAMPAIGN = (campaigns.c.id == bindparam("counted_campaign"), campaigns.c.status == "live")
 COUNT_ACTIONS = (
-    campaigns.update()
-    .where(campaigns.c.id == bindparam("counted_campaign"), campaigns.c.status == "live")
-    .values(action_count=campaigns.c.action_count + bindparam("added"))
+    campaigns.update().where(*LIVE_CAMPAIGN).values(action_count=campaigns.c.action_count + bindparam("added"))
 )
 
 #: Neither the campaign nor the partner (by code, which may name none) has changed since the
