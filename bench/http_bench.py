@@ -251,68 +251,84 @@ def fresh_database(kind, folder):
         admin.dispose()
 
 
+@contextmanager
+def megafono_server(database_url, folder, kind):
+    """Megáfono under gunicorn on a fresh database, set up and started; stopped after."""
+    server = Gunicorn(database_url, workers=WORKERS, secret_key=SECRET_KEY,
+                      MEGAFONO_GRAPHICS_DIR=str(folder / f"graphics-{kind}"))
+    server.setup()
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@contextmanager
+def bench_setting(prefix):
+    """A scratch folder and the bare app serving from it; None if wrk is missing."""
+    if not shutil.which("wrk"):
+        print("wrk is not installed (apt-get install wrk)", file=sys.stderr)
+        yield None
+        return
+    folder = Path(tempfile.mkdtemp(prefix=prefix))
+    try:
+        with BareApp(PROJECT_ROOT / "static" / "widget.css", folder / "bare.sqlite3") as bare:
+            yield folder, bare
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
 def bench_database(kind, folder, hello):
     """Every scenario on one database: embed page, submission, call lookup, 1 vs 1,000,000 rows;
     each compared with the bare app's hello, run again (`hello()`) just after it."""
     # The disk still writing out what the last database stored (a million rows) would slow this one.
     os.sync()
-    with fresh_database(kind, folder) as database_url:
-        megafono = Gunicorn(database_url, workers=WORKERS, secret_key=SECRET_KEY,
-                            MEGAFONO_GRAPHICS_DIR=str(folder / f"graphics-{kind}"))
-        megafono.setup()
-        megafono.start()
-        try:
-            embed = f"{megafono.url}/embed/demo-petition?lang=es"
-            report(f"{kind}: embed page", load(embed), hello(), budget=0.6)
-            bodies = form_bodies(database_url, "demo-petition", signature_fields(kind), POSTS)
-            report(f"{kind}: petition submission", load(embed, posting_script(folder, f"sign-{kind}", bodies)),
-                   hello(), budget=0.3)
-            bodies = form_bodies(database_url, "demo-call", call_fields, POSTS)
-            report(f"{kind}: call lookup (ZIP to members)",
-                   load(f"{megafono.url}/embed/demo-call?lang=es", posting_script(folder, f"call-{kind}", bodies)),
-                   hello())
-            if kind == "sqlite":
-                report("cached graphic (og, versioned)", load(versioned_graphic_address(megafono.url)), hello(),
-                       budget=0.8)
-            rss = worker_rss_mib(megafono.process.pid)
-            # The few-rows case again, just before the million, so both runs meet workers equally warm.
-            few = report(f"{kind}: embed page, again", load(embed), hello(), budget=0.6)
-            fill_signatures(database_url, MILLION)
-            many = report(f"{kind}: embed page, 1,000,000 more signatures", load(embed), hello())
-            ratio = many / few
-            print(f"{kind}: embed page with 1M more rows / with few, each against its hello: {ratio:.0%}"
-                  " (budget: within 20%);"
-                  f" worker RSS after load: {rss:.0f} MiB", flush=True)
-        finally:
-            megafono.stop()
+    with fresh_database(kind, folder) as database_url, megafono_server(database_url, folder, kind) as megafono:
+        embed = f"{megafono.url}/embed/demo-petition?lang=es"
+        report(f"{kind}: embed page", load(embed), hello(), budget=0.6)
+        bodies = form_bodies(database_url, "demo-petition", signature_fields(kind), POSTS)
+        report(f"{kind}: petition submission", load(embed, posting_script(folder, f"sign-{kind}", bodies)),
+               hello(), budget=0.3)
+        bodies = form_bodies(database_url, "demo-call", call_fields, POSTS)
+        report(f"{kind}: call lookup (ZIP to members)",
+               load(f"{megafono.url}/embed/demo-call?lang=es", posting_script(folder, f"call-{kind}", bodies)),
+               hello())
+        if kind == "sqlite":
+            report("cached graphic (og, versioned)", load(versioned_graphic_address(megafono.url)), hello(),
+                   budget=0.8)
+        rss = worker_rss_mib(megafono.process.pid)
+        # The few-rows case again, just before the million, so both runs meet workers equally warm.
+        few = report(f"{kind}: embed page, again", load(embed), hello(), budget=0.6)
+        fill_signatures(database_url, MILLION)
+        many = report(f"{kind}: embed page, 1,000,000 more signatures", load(embed), hello())
+        ratio = many / few
+        print(f"{kind}: embed page with 1M more rows / with few, each against its hello: {ratio:.0%}"
+              " (budget: within 20%);"
+              f" worker RSS after load: {rss:.0f} MiB", flush=True)
 
 
 def main():
-    if not shutil.which("wrk"):
-        print("wrk is not installed (apt-get install wrk)", file=sys.stderr)
-        return 1
-    folder = Path(tempfile.mkdtemp(prefix="megafono-bench-"))
-    try:
-        with BareApp(PROJECT_ROOT / "static" / "widget.css", folder / "bare.sqlite3") as bare:
-            print(f"gunicorn: {WORKERS} workers, {CONNECTIONS} connections, {SECONDS} s per line", flush=True)
-            report("bare Flask: hello", load(f"{bare.url}/hello"))
+    with bench_setting("megafono-bench-") as setting:
+        if setting is None:
+            return 1
+        folder, bare = setting
+        print(f"gunicorn: {WORKERS} workers, {CONNECTIONS} connections, {SECONDS} s per line", flush=True)
+        report("bare Flask: hello", load(f"{bare.url}/hello"))
 
-            def hello():
-                # Measured again for each line, just after it: the machine's speed drifts during a
-                # run (the host's other guests), and only neighbours in time compare fairly.
-                return load(f"{bare.url}/hello")
-            # What storing anything at all costs: the floor under a petition submission's ratio.
-            bodies = [urlencode({"given_name": "Ana", "email": f"bare-{n}@example.org"}) for n in range(POSTS)]
-            report("bare Flask: one SQLite insert per post", load(f"{bare.url}/insert",
-                   posting_script(folder, "bare-insert", bodies)), hello())
-            bare_rss = worker_rss_mib(bare.process.pid)
-            for kind in DATABASES:
-                bench_database(kind, folder, hello)
-            print(f"bare Flask worker RSS: {bare_rss:.0f} MiB", flush=True)
-    finally:
-        shutil.rmtree(folder, ignore_errors=True)
+        def hello():
+            # Measured again for each line, just after it: the machine's speed drifts during a
+            # run (the host's other guests), and only neighbours in time compare fairly.
+            return load(f"{bare.url}/hello")
+        # What storing anything at all costs: the floor under a petition submission's ratio.
+        bodies = [urlencode({"given_name": "Ana", "email": f"bare-{n}@example.org"}) for n in range(POSTS)]
+        report("bare Flask: one SQLite insert per post", load(f"{bare.url}/insert",
+               posting_script(folder, "bare-insert", bodies)), hello())
+        bare_rss = worker_rss_mib(bare.process.pid)
+        for kind in DATABASES:
+            bench_database(kind, folder, hello)
+        print(f"bare Flask worker RSS: {bare_rss:.0f} MiB", flush=True)
     return 0
-
 
 if __name__ == "__main__":
     sys.exit(main())

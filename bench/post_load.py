@@ -14,9 +14,7 @@ alternate: this machine's speed drifts more than most changes move it.
 
 import os
 import re
-import shutil
 import sys
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -25,20 +23,18 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.http_bench import DATABASES  # noqa: E402
 from bench.http_bench import POSTS  # noqa: E402
 from bench.http_bench import SECONDS  # noqa: E402
-from bench.http_bench import SECRET_KEY  # noqa: E402
 from bench.http_bench import WORKERS  # noqa: E402
-from bench.http_bench import BareApp  # noqa: E402
+from bench.http_bench import bench_setting  # noqa: E402
 from bench.http_bench import call_fields  # noqa: E402
 from bench.http_bench import form_bodies  # noqa: E402
 from bench.http_bench import fresh_database  # noqa: E402
 from bench.http_bench import load  # noqa: E402
+from bench.http_bench import megafono_server  # noqa: E402
 from bench.http_bench import posting_script  # noqa: E402
 from bench.http_bench import report  # noqa: E402
 from bench.http_bench import signature_fields  # noqa: E402
 from bench.http_bench import wrk  # noqa: E402
-from tests.servers import Gunicorn  # noqa: E402
 from tests.servers import worker_pids  # noqa: E402
-from widget import PROJECT_ROOT  # noqa: E402
 
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", 3))
 POST_KIND = os.environ.get("BENCH_POSTS_KIND", "sign")
@@ -119,46 +115,35 @@ def per_post(workers, database, posts):
 
 def bench_posts(database_kind, folder, bare):
     slug, fields = POSTED[POST_KIND]
-    with fresh_database(database_kind, folder) as database_url:
-        server = Gunicorn(database_url, workers=WORKERS, secret_key=SECRET_KEY,
-                          MEGAFONO_GRAPHICS_DIR=str(folder / f"graphics-{database_kind}"))
-        server.setup()
-        server.start()
-        try:
-            embed = f"{server.url}/embed/{slug}?lang=es"
-            load(embed)  # warm the workers up
-            bodies = form_bodies(database_url, slug, fields, POSTS * ROUNDS)
-            workers = worker_pids(server.process.pid)
-            for number in range(ROUNDS):
-                hello = load(f"{bare.url}/hello")
-                script = posting_script(folder, f"{POST_KIND}-{database_kind}-{number}",
-                                        bodies[number * POSTS:(number + 1) * POSTS])
-                on_server = database_kind == "postgresql"
-                before, database_before = spent(workers), spent(database_server_pids() if on_server else [])
-                result = wrk(embed, script)
-                used = spent_since(before, workers)
-                database_used = spent_since(database_before, database_server_pids() if on_server else [])
-                report(f"{database_kind}: {POST_KIND}, round {number + 1}", result, hello)
-                print(per_post(used, database_used if on_server else None, result.requests_per_second * SECONDS),
-                      flush=True)
-        finally:
-            server.stop()
+    with fresh_database(database_kind, folder) as database_url, \
+            megafono_server(database_url, folder, database_kind) as server:
+        embed = f"{server.url}/embed/{slug}?lang=es"
+        load(embed)  # warm the workers up
+        bodies = form_bodies(database_url, slug, fields, POSTS * ROUNDS)
+        workers = worker_pids(server.process.pid)
+        on_server = database_kind == "postgresql"
+        for number in range(ROUNDS):
+            hello = load(f"{bare.url}/hello")
+            script = posting_script(folder, f"{POST_KIND}-{database_kind}-{number}",
+                                    bodies[number * POSTS:(number + 1) * POSTS])
+            before, database_before = spent(workers), spent(database_server_pids() if on_server else [])
+            result = wrk(embed, script)
+            used = spent_since(before, workers)
+            database_used = spent_since(database_before, database_server_pids() if on_server else [])
+            report(f"{database_kind}: {POST_KIND}, round {number + 1}", result, hello)
+            print(per_post(used, database_used if on_server else None, result.requests_per_second * SECONDS),
+                  flush=True)
 
 
 def main():
-    if not shutil.which("wrk"):
-        print("wrk is not installed (apt-get install wrk)", file=sys.stderr)
-        return 1
-    folder = Path(tempfile.mkdtemp(prefix="megafono-posts-"))
-    try:
-        with BareApp(PROJECT_ROOT / "static" / "widget.css", folder / "bare.sqlite3") as bare:
-            print(f"gunicorn: {WORKERS} workers, {SECONDS} s per line, {ROUNDS} rounds", flush=True)
-            for kind in DATABASES:
-                bench_posts(kind, folder, bare)
-    finally:
-        shutil.rmtree(folder, ignore_errors=True)
+    with bench_setting("megafono-posts-") as setting:
+        if setting is None:
+            return 1
+        folder, bare = setting
+        print(f"gunicorn: {WORKERS} workers, {SECONDS} s per line, {ROUNDS} rounds", flush=True)
+        for kind in DATABASES:
+            bench_posts(kind, folder, bare)
     return 0
-
 
 if __name__ == "__main__":
     sys.exit(main())
