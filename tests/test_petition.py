@@ -555,6 +555,39 @@ def test_a_petition_closed_while_a_signature_is_stored_keeps_nothing(app):
     assert count_rows(app, Signature) == count_rows(app, SpentFormToken) == action_count(app) == 0
 
 
+def test_each_outcome_of_storing_a_signature_is_the_same_on_both_databases(app):
+    """One statement on each (PostgreSQL's WITH, SQLite's view and trigger): the campaign is
+    checked first, then the token; whatever is refused leaves nothing written."""
+    with app.app_context():
+        campaign_id, revision = db.session.execute(
+            select(Campaign.id, Campaign.revision).where(Campaign.slug == "demo-petition")).one()
+
+    def store(nonce, email, unchanged_since=None):
+        token = FormToken(nonce=nonce, issued_at=utcnow(), issued_at_precise=time.time())
+        with app.app_context():
+            outcome = record_signature(campaign_id, {**SUPPORTER, "email": email}, token=token, language="es",
+                                       source=None, opted_in=False, consented=True, ip_digest=None,
+                                       unchanged_since=unchanged_since)
+            if outcome is Outcome.SIGNED:
+                db.session.commit()
+            else:
+                db.session.rollback()
+        return outcome, action_count(app), count_rows(app, Signature), count_rows(app, SpentFormToken)
+
+    as_read = {"campaign_revision": revision, "partner": None, "partner_revision": None}
+    assert store("first-nonce", "ana@example.org", as_read) == (Outcome.SIGNED, 1, 1, 1)
+    assert store("first-nonce", "otra@example.org") == (Outcome.TOKEN_ALREADY_USED, 1, 1, 1)
+    # The same email again spends its token and counts nothing, and looks the same to the signer.
+    assert store("second-nonce", "ana@example.org") == (Outcome.SIGNED, 1, 1, 2)
+    changed = {**as_read, "campaign_revision": revision + 1}
+    assert store("third-nonce", "luis@example.org", changed) == (Outcome.CLOSED, 1, 1, 2)
+    other_partner = {**as_read, "partner": "no-such-partner", "partner_revision": 1}
+    assert store("third-nonce", "luis@example.org", other_partner) == (Outcome.CLOSED, 1, 1, 2)
+    set_status(app, "closed")
+    assert store("first-nonce", "luis@example.org") == (Outcome.CLOSED, 1, 1, 2)
+    assert store("fourth-nonce", "luis@example.org") == (Outcome.CLOSED, 1, 1, 2)
+
+
 def test_no_value_of_postgresqls_one_statement_is_named_like_a_column_of_campaigns():
     """The statement updates campaigns; a value named like one of its columns would silently be
     taken as a new value for that column."""

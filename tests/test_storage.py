@@ -29,6 +29,7 @@ from widget.extensions import db
 from widget.storage.database import MIGRATIONS_DIR
 from widget.storage.database import upgrade_schema
 from widget.storage.models import Campaign
+from widget.storage.models import signature_writes
 from widget.storage.writers import QueuedWriterConnection
 from widget.storage.writers import writer_lock
 
@@ -73,8 +74,13 @@ def test_the_migrations_build_exactly_the_schema_the_models_describe(empty_datab
         differences = compare_metadata(
             MigrationContext.configure(connection, opts={"compare_type": True}), db.metadata
         )
+        views = {name: [column["name"] for column in inspect(connection).get_columns(name)]
+                 for name in inspect(connection).get_view_names()}
+        dialect = connection.dialect.name
     close_database(app)
     assert differences == []
+    # SQLite's one-statement signature: the view takes exactly what `record_signature` gives it.
+    assert views == ({"signature_writes": list(signature_writes.columns.keys())} if dialect == "sqlite" else {})
 
 
 def test_an_actions_key_to_its_campaign_is_checked_at_commit_and_follows_a_deleted_campaign(empty_database_url):

@@ -1,4 +1,4 @@
-"""The one place a signature is written: spend the form token, insert once per email, count it."""
+"""The one place a signature is written: spend the form token, insert once per email, count it, in one statement."""
 
 import enum
 from functools import cache
@@ -8,18 +8,17 @@ from sqlalchemy import exists
 from sqlalchemy import func
 from sqlalchemy import select
 from sqlalchemy.dialects import postgresql
+from sqlalchemy.exc import IntegrityError
 
 from widget.forms import email_key
 from widget.security.form_token import forget_expired_tokens_now_and_then
-from widget.security.form_token import spend_form_token
 from widget.storage.database import LIVE_CAMPAIGN
 from widget.storage.database import UNCHANGED_SINCE
-from widget.storage.database import count_actions
 from widget.storage.database import in_transaction
-from widget.storage.database import insert_ignoring_conflict
 from widget.storage.models import Campaign
 from widget.storage.models import Signature
 from widget.storage.models import SpentFormToken
+from widget.storage.models import signature_writes
 from widget.storage.models import utcnow
 
 
@@ -35,17 +34,21 @@ class Outcome(enum.Enum):
 
 def record_signature(campaign_id, details, *, token, language, source, opted_in, consented, ip_digest,
                      opted_in_to=None, connection=None, unchanged_since=None):
-    """Store one signature and count it, in one transaction (the connection's, else the session's);
-    the caller commits when the outcome is SIGNED and rolls back otherwise. With `unchanged_since`
-    (see `count_actions`), a campaign or partner changed since then is CLOSED too.
+    """Store one signature and count it, in one statement on the connection (else the session's
+    connection, in its transaction); the caller commits when the outcome is SIGNED and rolls back
+    otherwise, though nothing is written then. With `unchanged_since` (the campaign's revision, the
+    partner code and its revision, as keywords), a campaign or partner changed since is CLOSED too.
 
+    The campaign is checked first, then the token: a used token on a closed campaign is CLOSED.
     The same email on the same campaign is stored and counted once: the insert gives way to the
     unique key instead of failing, so simultaneous signatures never raise and never double count.
-    A repeat runs the same statements as a first signature, so timing does not tell them apart.
+    A repeat runs the same statement as a first signature, so timing does not tell them apart.
 
-    On PostgreSQL the three writes are one statement (`record_in_one_statement`). On a connection
-    that commits each statement as it ends (`connection_for_one_action`), it is a transaction of
-    its own, which writes nothing unless the outcome is SIGNED.
+    One statement, so that the writes are one trip through SQLAlchemy and the database's write
+    lock (SQLite's file, PostgreSQL's campaign row) is held for as short a time as can be: on
+    PostgreSQL, data-modifying WITH (`record_in_one_statement`), which on a connection that
+    commits each statement (`connection_for_one_action`) is a transaction of its own; on SQLite,
+    which has no writes inside WITH, an insert into a view whose trigger writes (`record_through_view`).
     """
     connection = in_transaction(connection)
     signature = {
@@ -65,14 +68,36 @@ def record_signature(campaign_id, details, *, token, language, source, opted_in,
         "ip_digest": ip_digest,
         "created_at": utcnow(),
     }
+    forget_expired_tokens_now_and_then(connection)
     if connection.dialect.name == "postgresql":
         return record_in_one_statement(connection, token, signature, unchanged_since)
-    if not spend_form_token(token, connection):
-        return Outcome.TOKEN_ALREADY_USED
-    inserted = insert_ignoring_conflict(Signature, connection, **signature)
-    if not count_actions(campaign_id, int(inserted), connection, unchanged_since):
-        return Outcome.CLOSED
+    return record_through_view(connection, token, signature, unchanged_since)
+
+
+#: How the trigger behind `signature_writes` (migration 0008) refuses a signature, writing nothing.
+REFUSED_BECAUSE = {
+    "megafono: campaign not live or changed": Outcome.CLOSED,
+    "megafono: form token already used": Outcome.TOKEN_ALREADY_USED,
+}
+#: `unchanged_since` when nothing is to be checked.
+NOT_CHECKED = {"campaign_revision": None, "partner": None, "partner_revision": None}
+
+
+def record_through_view(connection, token, signature, unchanged_since):
+    """The writes on SQLite: one insert into `signature_writes`, whose trigger does in order what
+    `one_statement` does on PostgreSQL, or refuses."""
+    values = {"nonce": token.nonce, "expires_at": token.expires_at, **(unchanged_since or NOT_CHECKED), **signature}
+    try:
+        connection.execute(WRITE_SIGNATURE, values)
+    except IntegrityError as error:
+        refused = REFUSED_BECAUSE.get(str(error.orig))
+        if refused is None:
+            raise
+        return refused
     return Outcome.SIGNED
+
+
+WRITE_SIGNATURE = signature_writes.insert()
 
 
 def record_in_one_statement(connection, token, signature, unchanged_since):
@@ -81,7 +106,6 @@ def record_in_one_statement(connection, token, signature, unchanged_since):
     on a worker between the count and the commit. The campaign's row is locked first, and a
     campaign found closed or changed is CLOSED with nothing written, its token left unspent (so
     a used token on a closed campaign is CLOSED here, where SQLite finds the token first)."""
-    forget_expired_tokens_now_and_then(connection)
     values = one_statement_values(token, signature, unchanged_since)
     live, spent, counted = connection.execute(one_statement(unchanged_since is not None), values).one()
     if not live:

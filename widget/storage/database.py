@@ -74,22 +74,19 @@ def insert_ignoring_conflict_statement(table, dialect_name):
 
 
 campaigns = Campaign.__table__
-#: The campaign an action is counted on, still live.
+#: The campaign an action is counted on, still live (on SQLite, migration 0008's trigger checks the same).
 LIVE_CAMPAIGN = (campaigns.c.id == bindparam("counted_campaign"), campaigns.c.status == "live")
 COUNT_ACTIONS = (
     campaigns.update().where(*LIVE_CAMPAIGN).values(action_count=campaigns.c.action_count + bindparam("added"))
 )
 
 #: Neither the campaign nor the partner (by code, which may name none) has changed since the
-#: given revisions.
+#: given revisions (on SQLite, the trigger of migration 0008 checks the same).
 UNCHANGED_SINCE = (
     campaigns.c.revision == bindparam("campaign_revision"),
     select(Partner.revision).where(Partner.code == bindparam("partner")).scalar_subquery()
     .is_not_distinct_from(bindparam("partner_revision")),
 )
-
-#: Counting only if UNCHANGED_SINCE holds: one statement both checks and counts.
-COUNT_ACTIONS_IF_UNCHANGED = COUNT_ACTIONS.where(*UNCHANGED_SINCE)
 
 
 def connection_for_one_action():
@@ -112,16 +109,11 @@ def connection_for_one_action():
     return connection
 
 
-def count_actions(campaign_id, added, connection=None, unchanged_since=None):
+def count_actions(campaign_id, added, connection=None):
     """Add to a live campaign's count. False if the campaign is no longer live (closed since it
-    was read), or, given `unchanged_since` (the campaign's revision, the partner code and its
-    revision, as keywords), if it or the partner has changed since: the caller rolls back.
+    was read): the caller rolls back.
 
     The same statement runs when adding 0, so a repeat takes as long as a first action.
     """
-    values = {"counted_campaign": campaign_id, "added": added}
-    if unchanged_since is None:
-        counted = in_transaction(connection).execute(COUNT_ACTIONS, values)
-    else:
-        counted = in_transaction(connection).execute(COUNT_ACTIONS_IF_UNCHANGED, {**values, **unchanged_since})
+    counted = in_transaction(connection).execute(COUNT_ACTIONS, {"counted_campaign": campaign_id, "added": added})
     return counted.rowcount == 1

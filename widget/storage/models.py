@@ -4,9 +4,13 @@ from datetime import UTC
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import Column
 from sqlalchemy import ForeignKey
 from sqlalchemy import Index
+from sqlalchemy import Integer
+from sqlalchemy import MetaData
 from sqlalchemy import String
+from sqlalchemy import Table
 from sqlalchemy import UniqueConstraint
 from sqlalchemy import event
 from sqlalchemy.orm import Mapped
@@ -186,6 +190,18 @@ class SpentFormToken(db.Model):
 
     nonce: Mapped[str] = mapped_column(String(32), primary_key=True)
     expires_at: Mapped[datetime] = mapped_column(index=True)
+
+
+#: SQLite only (migration 0008): a view with no rows, an insert into which spends a form token,
+#: stores a signature and counts it, in one statement, as PostgreSQL's one statement does (see
+#: `record_signature`). Its own metadata: it is no table, and nothing creates it but the migration.
+signature_writes = Table(
+    "signature_writes", MetaData(),
+    *(Column(column.name, column.type) for column in SpentFormToken.__table__.columns),
+    # The revisions the campaign and the partner (by code) must still have; NULL: not checked.
+    Column("campaign_revision", Integer), Column("partner", String(64)), Column("partner_revision", Integer),
+    *(Column(column.name, column.type) for column in Signature.__table__.columns if not column.primary_key),
+)
 
 
 class Organizer(db.Model):
