@@ -35,8 +35,9 @@ class Outcome(enum.Enum):
 def record_signature(campaign_id, details, *, token, language, source, opted_in, consented, ip_digest,
                      opted_in_to=None, connection=None, unchanged_since=None):
     """Store one signature and count it, in one statement on the connection (else the session's
-    connection, in its transaction); the caller commits when the outcome is SIGNED and rolls back
-    otherwise, though nothing is written then. With `unchanged_since` (the campaign's revision, the
+    connection, in its transaction). The caller commits when the outcome is SIGNED and rolls back
+    otherwise: nothing of the signature was written then, but the transaction is still open (and
+    on SQLite holds the host's writer lock). With `unchanged_since` (the campaign's revision, the
     partner code and its revision, as keywords), a campaign or partner changed since is CLOSED too.
 
     The campaign is checked first, then the token: a used token on a closed campaign is CLOSED.
@@ -44,11 +45,12 @@ def record_signature(campaign_id, details, *, token, language, source, opted_in,
     unique key instead of failing, so simultaneous signatures never raise and never double count.
     A repeat runs the same statement as a first signature, so timing does not tell them apart.
 
-    One statement, so that the writes are one trip through SQLAlchemy and the database's write
-    lock (SQLite's file, PostgreSQL's campaign row) is held for as short a time as can be: on
-    PostgreSQL, data-modifying WITH (`record_in_one_statement`), which on a connection that
-    commits each statement (`connection_for_one_action`) is a transaction of its own; on SQLite,
-    which has no writes inside WITH, an insert into a view whose trigger writes (`record_through_view`).
+    One statement, so that the writes are one trip through SQLAlchemy, with nothing for a worker
+    to do between them while it holds the database's write lock (SQLite's file, PostgreSQL's row
+    of the campaign). On PostgreSQL, data-modifying WITH (`record_in_one_statement`), which on a
+    connection that commits each statement (`connection_for_one_action`) is a transaction of its
+    own. On SQLite, which has no writes inside WITH, an insert into a view whose trigger writes
+    (`record_through_view`).
     """
     connection = in_transaction(connection)
     signature = {
@@ -79,33 +81,32 @@ REFUSED_BECAUSE = {
     "megafono: campaign not live or changed": Outcome.CLOSED,
     "megafono: form token already used": Outcome.TOKEN_ALREADY_USED,
 }
-#: `unchanged_since` when nothing is to be checked.
-NOT_CHECKED = {"campaign_revision": None, "partner": None, "partner_revision": None}
+WRITE_SIGNATURE = signature_writes.insert()
+#: The revisions' values when they are not checked.
+UNCHECKED = {"campaign_revision": None, "partner": None, "partner_revision": None}
 
 
 def record_through_view(connection, token, signature, unchanged_since):
     """The writes on SQLite: one insert into `signature_writes`, whose trigger does in order what
     `one_statement` does on PostgreSQL, or refuses."""
-    values = {"nonce": token.nonce, "expires_at": token.expires_at, **(unchanged_since or NOT_CHECKED), **signature}
+    checks_revisions = unchanged_since is not None
+    values = {"nonce": token.nonce, "expires_at": token.expires_at, "checks_revisions": checks_revisions,
+              **(unchanged_since if checks_revisions else UNCHECKED), **signature}
     try:
         connection.execute(WRITE_SIGNATURE, values)
     except IntegrityError as error:
         refused = REFUSED_BECAUSE.get(str(error.orig))
-        if refused is None:
+        if refused is None or error.orig.sqlite_errorname != "SQLITE_CONSTRAINT_TRIGGER":
             raise
         return refused
     return Outcome.SIGNED
 
 
-WRITE_SIGNATURE = signature_writes.insert()
-
-
 def record_in_one_statement(connection, token, signature, unchanged_since):
-    """The same three writes as one PostgreSQL statement (SQLite has no writes inside WITH), so
-    that on a connection that commits each statement (`connection_for_one_action`) nothing waits
-    on a worker between the count and the commit. The campaign's row is locked first, and a
-    campaign found closed or changed is CLOSED with nothing written, its token left unspent (so
-    a used token on a closed campaign is CLOSED here, where SQLite finds the token first)."""
+    """The writes on PostgreSQL: one statement, so that on a connection that commits each
+    statement (`connection_for_one_action`) nothing waits on a worker between the count and the
+    commit. The campaign's row is locked first, and a campaign found closed or changed is CLOSED
+    with nothing written, its token left unspent."""
     values = one_statement_values(token, signature, unchanged_since)
     live, spent, counted = connection.execute(one_statement(unchanged_since is not None), values).one()
     if not live:

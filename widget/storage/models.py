@@ -4,6 +4,7 @@ from datetime import UTC
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import Boolean
 from sqlalchemy import Column
 from sqlalchemy import ForeignKey
 from sqlalchemy import Index
@@ -198,8 +199,9 @@ class SpentFormToken(db.Model):
 signature_writes = Table(
     "signature_writes", MetaData(),
     *(Column(column.name, column.type) for column in SpentFormToken.__table__.columns),
-    # The revisions the campaign and the partner (by code) must still have; NULL: not checked.
-    Column("campaign_revision", Integer), Column("partner", String(64)), Column("partner_revision", Integer),
+    # Whether the campaign and the partner (by code) must still have these revisions.
+    Column("checks_revisions", Boolean), Column("campaign_revision", Integer), Column("partner", String(64)),
+    Column("partner_revision", Integer),
     *(Column(column.name, column.type) for column in Signature.__table__.columns if not column.primary_key),
 )
 

@@ -13,6 +13,8 @@ def run_migrations_online():
             target_metadata=db.metadata,
             compare_type=True,
             # SQLite cannot alter most constraints in place; batch mode copies the table instead.
+            # A copy of campaigns, partners, signatures or spent_form_tokens must drop the
+            # trigger of migration 0008 first and make it again after (see that migration).
             render_as_batch=connection.dialect.name == "sqlite",
         )
         with context.begin_transaction():

@@ -5,8 +5,8 @@ signature, count it), each a trip through SQLAlchemy, with the host's writer loc
 first to the commit. An INSERT into the view `signature_writes` now does all three: the view has
 no rows, and its trigger does what PostgreSQL's one statement does (`one_statement` in
 widget/petition/signatures.py), in the same order. It refuses, with the messages
-`record_through_view` reads and nothing written, a campaign that is not live or (when a revision
-is given) has changed since, and then a token already spent. An email that has signed spends the
+`record_through_view` reads and nothing written, a campaign that is not live or (when asked to
+check) has changed since, and then a token already spent. An email that has signed spends the
 token and counts 0.
 
 A later batch migration (a table copied and renamed) of a table the trigger names must drop the
@@ -29,12 +29,12 @@ SIGNATURE_COLUMNS = (
     "campaign_id", "given_name", "family_name", "email", "email_key", "city", "postal_code", "country",
     "language", "source", "opted_in", "opted_in_to", "consented", "ip_digest", "created_at",
 )
-#: What the view takes: the token, the revisions to check, and the signature's columns.
-VIEW_COLUMNS = ("nonce", "expires_at", "campaign_revision", "partner", "partner_revision", *SIGNATURE_COLUMNS)
+#: What the view takes: the token, whether to check revisions and which, and the signature.
+VIEW_COLUMNS = ("nonce", "expires_at", "checks_revisions", "campaign_revision", "partner", "partner_revision",
+                *SIGNATURE_COLUMNS)
 
 VIEW = f"CREATE VIEW signature_writes AS SELECT {', '.join(f'NULL AS {name}' for name in VIEW_COLUMNS)} WHERE 0"
 
-# A NULL campaign_revision asks for no revision check (the campaign's own is never NULL).
 TRIGGER = f"""
 CREATE TRIGGER signature_writes_insert INSTEAD OF INSERT ON signature_writes
 BEGIN
@@ -42,7 +42,7 @@ BEGIN
     WHERE NOT EXISTS (
         SELECT 1 FROM campaigns
         WHERE id = NEW.campaign_id AND status = 'live'
-          AND (NEW.campaign_revision IS NULL
+          AND (NOT NEW.checks_revisions
                OR (revision = NEW.campaign_revision
                    AND (SELECT revision FROM partners WHERE code = NEW.partner) IS NEW.partner_revision)));
     SELECT RAISE(ABORT, 'megafono: form token already used')
