@@ -266,11 +266,10 @@ def megafono_server(database_url, folder, kind):
 
 @contextmanager
 def bench_setting(prefix):
-    """A scratch folder and the bare app serving from it; None if wrk is missing."""
+    """A scratch folder and the bare app serving from it; the benchmark stops at once (status 1)
+    if wrk is missing."""
     if not shutil.which("wrk"):
-        print("wrk is not installed (apt-get install wrk)", file=sys.stderr)
-        yield None
-        return
+        sys.exit("wrk is not installed (apt-get install wrk)")
     folder = Path(tempfile.mkdtemp(prefix=prefix))
     try:
         with BareApp(PROJECT_ROOT / "static" / "widget.css", folder / "bare.sqlite3") as bare:
@@ -309,10 +308,7 @@ def bench_database(kind, folder, hello):
 
 
 def main():
-    with bench_setting("megafono-bench-") as setting:
-        if setting is None:
-            return 1
-        folder, bare = setting
+    with bench_setting("megafono-bench-") as (folder, bare):
         print(f"gunicorn: {WORKERS} workers, {CONNECTIONS} connections, {SECONDS} s per line", flush=True)
         report("bare Flask: hello", load(f"{bare.url}/hello"))
 

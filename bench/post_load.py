@@ -136,14 +136,12 @@ def bench_posts(database_kind, folder, bare):
 
 
 def main():
-    with bench_setting("megafono-posts-") as setting:
-        if setting is None:
-            return 1
-        folder, bare = setting
+    with bench_setting("megafono-posts-") as (folder, bare):
         print(f"gunicorn: {WORKERS} workers, {SECONDS} s per line, {ROUNDS} rounds", flush=True)
         for kind in DATABASES:
             bench_posts(kind, folder, bare)
     return 0
+
 
 if __name__ == "__main__":
     sys.exit(main())
