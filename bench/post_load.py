@@ -61,13 +61,15 @@ class Spent:
                      self.voluntary - other.voluntary, self.involuntary - other.involuntary)
 
 
-def spent(pids):
-    """Spent by each of these processes so far (a process that has gone is left out)."""
+def spent(pids, main_threads_only=False):
+    """Spent by each of these processes so far (a process that has gone is left out); with
+    `main_threads_only`, by their first threads alone (gunicorn's main loop, in a worker)."""
     by_process = {}
     for pid in pids:
         total = Spent()
         try:
-            for task in Path(f"/proc/{pid}/task").iterdir():
+            tasks = [Path(f"/proc/{pid}/task/{pid}")] if main_threads_only else Path(f"/proc/{pid}/task").iterdir()
+            for task in tasks:
                 fields = (task / "stat").read_text().rsplit(")", 1)[1].split()
                 status = (task / "status").read_text()
                 total.user += int(fields[11]) / TICKS
@@ -80,10 +82,10 @@ def spent(pids):
     return by_process
 
 
-def spent_since(before, pids):
+def spent_since(before, pids, main_threads_only=False):
     """What these processes spent since `before` (one started since then: all it has spent)."""
     total = Spent()
-    for pid, now in spent(pids).items():
+    for pid, now in spent(pids, main_threads_only).items():
         total = total + (now - before.get(pid, Spent()))
     return total
 
@@ -102,11 +104,12 @@ def read_or_empty(path):
         return ""
 
 
-def per_post(workers, database, posts):
+def per_post(workers, main_loops, database, posts):
     """The line under each round: milliseconds and context switches per post."""
     posts = max(posts, 1)
     line = (f"    per post: workers {1000 * workers.user / posts:.2f} ms user"
-            f" + {1000 * workers.system / posts:.2f} ms system,"
+            f" + {1000 * workers.system / posts:.2f} ms system"
+            f" (their main loops {1000 * (main_loops.user + main_loops.system) / posts:.2f} ms),"
             f" {workers.voluntary / posts:.1f} + {workers.involuntary / posts:.1f} context switches")
     if database is not None:
         line += f"; PostgreSQL server {1000 * (database.user + database.system) / posts:.2f} ms"
@@ -127,12 +130,14 @@ def bench_posts(database_kind, folder, bare):
             script = posting_script(folder, f"{POST_KIND}-{database_kind}-{number}",
                                     bodies[number * POSTS:(number + 1) * POSTS])
             before, database_before = spent(workers), spent(database_server_pids() if on_server else [])
+            main_before = spent(workers, main_threads_only=True)
             result = wrk(embed, script)
             used = spent_since(before, workers)
+            main_used = spent_since(main_before, workers, main_threads_only=True)
             database_used = spent_since(database_before, database_server_pids() if on_server else [])
             report(f"{database_kind}: {POST_KIND}, round {number + 1}", result, hello)
-            print(per_post(used, database_used if on_server else None, result.requests_per_second * SECONDS),
-                  flush=True)
+            print(per_post(used, main_used, database_used if on_server else None,
+                           result.requests_per_second * SECONDS), flush=True)
 
 
 def main():
