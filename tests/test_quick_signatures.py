@@ -2,6 +2,7 @@
 the same answers, the same rows, the same rate-limit counters, and nothing taken that Flask
 would refuse or show again."""
 
+import re
 import time
 from contextlib import contextmanager
 from urllib.parse import urlencode
@@ -14,6 +15,7 @@ from hypothesis import settings
 from hypothesis import strategies as st
 from sqlalchemy import event
 from sqlalchemy import select
+from sqlalchemy import text
 from sqlalchemy import update
 
 from tests.conftest import SAME_ORIGIN
@@ -26,6 +28,7 @@ from widget.embedding import partners
 from widget.extensions import db
 from widget.petition.quick import QuickSignatures
 from widget.security.form_token import issue_form_token
+from widget.storage.database import own_sqlite_connection
 from widget.storage.models import Campaign
 from widget.storage.models import Signature
 
@@ -104,28 +107,59 @@ def test_after_flask_takes_a_signature_the_next_ones_are_taken_before_it(app, cl
 def test_a_signature_taken_before_flask_is_one_statement_committing_itself_on_postgresql(app, client):
     """There the campaign's row, which every signer's count updates, is locked only while the
     server runs that statement, not until a worker's thread gets round to sending COMMIT. On
-    SQLite the one statement (an insert into a view, whose trigger writes) is in a transaction."""
+    SQLite the one statement (an insert into a view, whose trigger writes) goes straight to the
+    thread's own sqlite3 connection, in a transaction, and nothing goes through the pool."""
     assert sign(client, email="primera@example.org").status_code == 303
     statements = []
 
     def record(connection, cursor, statement, parameters, context, executemany):
-        if not statement.startswith("DELETE FROM spent_form_tokens"):  # the occasional clear-out
-            statements.append((statement.split(None, 1)[0], connection.get_execution_options().get("isolation_level")))
+        statements.append((statement.split(None, 1)[0], connection.get_execution_options().get("isolation_level")))
+
+    def trace(statement):
+        # sqlite3 reports the insert again for each step its trigger runs: once is enough here.
+        if not statements or statements[-1][0] != statement.split(None, 1)[0]:
+            statements.append((statement.split(None, 1)[0], "thread's own"))
 
     with app.app_context():
+        dialect = db.engine.dialect.name
         event.listen(db.engine, "before_cursor_execute", record)
+        if dialect == "sqlite":
+            with own_sqlite_connection() as own:  # the test client answers in this thread
+                own.set_trace_callback(trace)
         try:
             with requests_reaching_flask(app) as reached:
                 response = post(client, {"token": token(app), **PERSON, "email": "segunda@example.org"})
                 assert not reached
         finally:
             event.remove(db.engine, "before_cursor_execute", record)
-        dialect = db.engine.dialect.name
+            if dialect == "sqlite":
+                own.set_trace_callback(None)
     assert response.status_code == 303 and action_count(app) == count_rows(app, Signature) == 2
+    statements = [statement for statement in statements if statement[0] != "DELETE"]  # the occasional clear-out
     if dialect == "postgresql":
         assert statements == [("WITH", "AUTOCOMMIT")]
     else:
-        assert statements == [("INSERT", None)]
+        assert statements == [("BEGIN", "thread's own"), ("INSERT", "thread's own"), ("COMMIT", "thread's own")]
+
+
+def test_a_signature_taken_before_flask_is_stored_as_flask_stores_one(app, client):
+    """On SQLite it goes straight to the driver, converted as SQLAlchemy converts values: SQLite
+    keeps whatever text it is given, so a time written another way would sort wrongly."""
+    assert sign(client, email="primera@example.org").status_code == 303
+    with requests_reaching_flask(app) as reached:
+        fields = {"token": token(app), **PERSON, "email": "segunda@example.org", "opt_in": "y"}
+        assert post(client, fields).status_code == 303
+        assert not reached
+    with app.app_context():
+        by_flask, before_flask = db.session.execute(
+            text("SELECT created_at, opted_in, consented FROM signatures ORDER BY email")).all()
+        tokens = db.session.scalars(text("SELECT expires_at FROM spent_form_tokens")).all()
+
+    def shape(value):
+        return re.sub(r"\d", "0", value) if isinstance(value, str) else type(value)
+
+    assert [shape(value) for value in before_flask] == [shape(value) for value in by_flask]
+    assert len(tokens) == 2 and shape(tokens[0]) == shape(tokens[1])
 
 
 def test_each_post_checked_before_flask_starts_from_an_empty_form(app, client):
@@ -245,6 +279,9 @@ def test_a_database_that_fails_before_flask_gets_flasks_503_without_a_second_try
         event.listen(db.engine, "connect", lambda connection, _: connection.execute("PRAGMA query_only = 1"))
         sent = []
         event.listen(db.engine, "before_cursor_execute", lambda *args: sent.append(args[2]))
+        # A fresh pool: the thread's own connection is made afresh too, read-only like the pool's.
+        with own_sqlite_connection() as own:
+            own.set_trace_callback(sent.append)
     refused = post(client, {"token": token(app), **PERSON, "email": "eva@example.org"})
     assert refused.status_code == 503 and refused.headers["Retry-After"] == "30"
     assert "No se guardó nada" in refused.get_data(as_text=True)

@@ -6,6 +6,7 @@ import os
 import secrets
 import sqlite3
 import threading
+from datetime import timedelta
 
 import pytest
 from alembic.autogenerate import compare_metadata
@@ -17,6 +18,7 @@ from sqlalchemy import select
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import OperationalError
 
 from tests.conftest import DEMO_SLUGS
 from tests.conftest import POSTGRES_SERVER
@@ -25,11 +27,17 @@ from tests.conftest import make_app
 from tests.servers import wait_until
 from widget.config import engine_options
 from widget.config import normalize_database_url
+from widget.errors import is_outage
 from widget.extensions import db
+from widget.security.form_token import FORGET_EXPIRED
 from widget.storage.database import MIGRATIONS_DIR
+from widget.storage.database import own_sqlite_connection
+from widget.storage.database import run
 from widget.storage.database import upgrade_schema
 from widget.storage.models import Campaign
+from widget.storage.models import SpentFormToken
 from widget.storage.models import signature_writes
+from widget.storage.models import utcnow
 from widget.storage.writers import QueuedWriterConnection
 from widget.storage.writers import writer_lock
 
@@ -284,3 +292,22 @@ def test_sqlite_without_a_writer_lock_file_still_writes(tmp_path, caplog):
         assert connection.execute(text("SELECT body FROM notes")).scalar() == "written"
     assert "no writer lock file" in caplog.text
     engine.dispose()
+
+
+def test_a_threads_own_sqlite_connection_converts_values_and_raises_as_the_pool_does(sqlite_app):
+    """Statements sent straight to sqlite3 (`run`) compare times as SQLAlchemy stores them, and a
+    failure there is the same SQLAlchemy error the 503 page reads, with nothing left half-done."""
+    now = utcnow()
+    with sqlite_app.app_context():
+        db.session.add_all([SpentFormToken(nonce="expired-nonce", expires_at=now - timedelta(minutes=1)),
+                            SpentFormToken(nonce="current-nonce", expires_at=now + timedelta(minutes=1))])
+        db.session.commit()
+        with own_sqlite_connection() as own:
+            run(own, FORGET_EXPIRED, {"now": now})
+            own.commit()
+        assert db.session.scalars(select(SpentFormToken.nonce)).all() == ["current-nonce"]
+        with pytest.raises(OperationalError, match="no such table") as raised, own_sqlite_connection() as own:
+            own.execute("INSERT INTO spent_form_tokens (nonce, expires_at) VALUES ('left-nonce', '')")
+            own.execute("INSERT INTO no_such_table VALUES (1)")
+        assert not own.in_transaction and is_outage(raised.value) is False
+        assert db.session.scalars(select(SpentFormToken.nonce)).all() == ["current-nonce"]

@@ -1,6 +1,7 @@
 """The one place a signature is written: spend the form token, insert once per email, count it, in one statement."""
 
 import enum
+import sqlite3
 from functools import cache
 
 from sqlalchemy import bindparam
@@ -15,6 +16,8 @@ from widget.security.form_token import forget_expired_tokens_now_and_then
 from widget.storage.database import LIVE_CAMPAIGN
 from widget.storage.database import UNCHANGED_SINCE
 from widget.storage.database import in_transaction
+from widget.storage.database import on_postgresql
+from widget.storage.database import run
 from widget.storage.models import Campaign
 from widget.storage.models import Signature
 from widget.storage.models import SpentFormToken
@@ -71,7 +74,7 @@ def record_signature(campaign_id, details, *, token, language, source, opted_in,
         "created_at": utcnow(),
     }
     forget_expired_tokens_now_and_then(connection)
-    if connection.dialect.name == "postgresql":
+    if on_postgresql(connection):
         return record_in_one_statement(connection, token, signature, unchanged_since)
     return record_through_view(connection, token, signature, unchanged_since)
 
@@ -88,15 +91,17 @@ UNCHECKED = {"campaign_revision": None, "partner": None, "partner_revision": Non
 
 def record_through_view(connection, token, signature, unchanged_since):
     """The writes on SQLite: one insert into `signature_writes`, whose trigger does in order what
-    `one_statement` does on PostgreSQL, or refuses."""
+    `one_statement` does on PostgreSQL, or refuses. On the session's connection, or straight on
+    a thread's own sqlite3 connection (`run`)."""
     checks_revisions = unchanged_since is not None
     values = {"nonce": token.nonce, "expires_at": token.expires_at, "checks_revisions": checks_revisions,
               **(unchanged_since if checks_revisions else UNCHECKED), **signature}
     try:
-        connection.execute(WRITE_SIGNATURE, values)
-    except IntegrityError as error:
-        refused = REFUSED_BECAUSE.get(str(error.orig))
-        if refused is None or error.orig.sqlite_errorname != "SQLITE_CONSTRAINT_TRIGGER":
+        run(connection, WRITE_SIGNATURE, values)
+    except (IntegrityError, sqlite3.IntegrityError) as error:
+        driver_error = getattr(error, "orig", error)
+        refused = REFUSED_BECAUSE.get(str(driver_error))
+        if refused is None or driver_error.sqlite_errorname != "SQLITE_CONSTRAINT_TRIGGER":
             raise
         return refused
     return Outcome.SIGNED

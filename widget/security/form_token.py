@@ -18,11 +18,13 @@ from flask import request
 from itsdangerous import BadSignature
 from itsdangerous import SignatureExpired
 from itsdangerous import URLSafeTimedSerializer
+from sqlalchemy import bindparam
 from sqlalchemy import delete
 
 from widget.extensions import db
 from widget.storage.database import in_transaction
 from widget.storage.database import insert_ignoring_conflict
+from widget.storage.database import run
 from widget.storage.models import SpentFormToken
 from widget.storage.models import utcnow
 
@@ -102,14 +104,18 @@ def spend_form_token(token, connection=None):
     return insert_ignoring_conflict(SpentFormToken, connection, nonce=token.nonce, expires_at=token.expires_at)
 
 
+#: Spent tokens expired by `now`.
+FORGET_EXPIRED = delete(SpentFormToken).where(SpentFormToken.expires_at < bindparam("now"))
+
+
 def forget_expired_tokens_now_and_then(connection):
     """With every token spent, a small chance of clearing out the expired ones."""
     if random.randrange(PURGE_ONE_IN) == 0:  # a chance, not a secret: no system call needed
-        connection.execute(delete(SpentFormToken).where(SpentFormToken.expires_at < utcnow()))
+        run(connection, FORGET_EXPIRED, {"now": utcnow()})
 
 
 def forget_expired_tokens():
     """Drop spent tokens that have expired: they would be refused as too old anyway."""
-    result = db.session.execute(delete(SpentFormToken).where(SpentFormToken.expires_at < utcnow()))
+    result = db.session.execute(FORGET_EXPIRED, {"now": utcnow()})
     db.session.commit()
     return result.rowcount

@@ -1,6 +1,10 @@
 """The database binding: engine settings, the schema upgrade, and the insert that gives way to duplicates."""
 
 import os
+import sqlite3
+import threading
+import weakref
+from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
 from sqlite3 import Connection as SQLiteConnection
@@ -12,6 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.dialects import sqlite
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DBAPIError
 
 from widget.extensions import db
 from widget.extensions import migrate
@@ -89,24 +94,86 @@ UNCHANGED_SINCE = (
 )
 
 
+@contextmanager
 def connection_for_one_action():
-    """A connection to write one supporter's action on; the caller commits when it is taken, as
-    on any other.
+    """A connection to write one supporter's action on; the caller commits when it is taken, and
+    whatever it has not committed is rolled back at the end.
 
     On PostgreSQL each statement commits as it ends, and a signature is one statement there (see
     `record_signature`): the campaign's row, which every signer's count updates, is then locked
     only while the server runs that statement, and never while a worker's thread waits for its
     turn at Python's lock to send COMMIT. Under load that wait kept every other signer on the
-    host waiting too (docs/performance.md).
+    host waiting too (docs/performance.md). On SQLite, this thread's own connection
+    (`own_sqlite_connection`).
     """
-    connection = db.engine.connect()
-    if connection.dialect.name == "postgresql":
-        try:
-            connection.execution_options(isolation_level="AUTOCOMMIT")
-        except BaseException:
-            connection.close()
-            raise
-    return connection
+    if db.engine.dialect.name == "sqlite":
+        with own_sqlite_connection() as connection:
+            yield connection
+        return
+    with db.engine.connect() as connection:
+        connection.execution_options(isolation_level="AUTOCOMMIT")
+        yield connection
+
+
+#: Each thread's own SQLite connections, by the pool they were made beside.
+_own = threading.local()
+
+
+@contextmanager
+def own_sqlite_connection():
+    """This thread's own sqlite3 connection to the app's SQLite file, kept outside the pool, for
+    the statements `run` sends straight to the driver. Whatever it has not committed is rolled
+    back at the end, and sqlite3's errors are raised as SQLAlchemy raises them from the pool's
+    connections, which is what the 503 page reads.
+
+    Made by the engine as the pool makes its own (the same settings and the same writer queue:
+    `tune_sqlite`, storage/writers.py), then detached from the pool. Under load, checking a
+    connection out of the pool and in again, and SQLAlchemy's execution around one statement,
+    cost a signature more than the statement itself (docs/performance.md). A SQLite connection
+    is a file that stays open: there is nothing to ping or reconnect. It goes with its pool, so
+    an engine disposed of (a test that changes how connections are made) makes a fresh one.
+    """
+    engine = db.engine
+    kept = _own.__dict__.setdefault("connections", weakref.WeakKeyDictionary())
+    connection = kept.get(engine.pool)
+    if connection is None:
+        pooled = engine.raw_connection()
+        pooled.detach()
+        connection = kept[engine.pool] = pooled.dbapi_connection
+    try:
+        yield connection
+    except sqlite3.Error as error:
+        raise DBAPIError.instance(None, None, error, sqlite3.Error, hide_parameters=True,
+                                  dialect=engine.dialect) from error
+    finally:
+        if connection.in_transaction:
+            connection.rollback()
+
+
+def run(connection, statement, values):
+    """Run a statement on a SQLAlchemy connection, or on a sqlite3 connection of
+    `own_sqlite_connection`, with the values converted as SQLAlchemy converts them."""
+    if not isinstance(connection, SQLiteConnection):
+        return connection.execute(statement, values)
+    sql, binds = for_sqlite3(statement)
+    return connection.execute(sql, [values[name] if convert is None else convert(values[name])
+                                    for name, convert in binds])
+
+
+def on_postgresql(connection):
+    return not isinstance(connection, SQLiteConnection) and connection.dialect.name == "postgresql"
+
+
+@cache
+def for_sqlite3(statement):
+    """A statement as sqlite3 takes it, compiled once: its SQL, and for each of its `?` in turn,
+    the value's name and how SQLAlchemy's SQLite dialect converts it (None: as it is)."""
+    compiled = statement.compile(dialect=SQLITE)
+    return str(compiled), tuple((name, compiled.binds[name].type.dialect_impl(SQLITE).bind_processor(SQLITE))
+                                for name in compiled.positiontup)
+
+
+SQLITE = sqlite.dialect()
 
 
 def count_actions(campaign_id, added, connection=None):
