@@ -4,14 +4,16 @@
 runs only the posts, a few rounds, each just after a hello: petition signatures (or, with
 BENCH_POSTS_KIND=call, call lookups) on each database in BENCH_DATABASES. For each round it
 prints the wrk line and, per post, the CPU time of the gunicorn workers (user and system, read
-from /proc), their context switches, and the CPU time of the PostgreSQL server's processes when
-the server runs on this machine. Run it twice, on the code before and after a change, and
-alternate: this machine's speed drifts more than most changes move it.
+from /proc), how much of it their main loops took, their context switches, and the CPU time of
+the PostgreSQL server's processes when the server runs on this machine. Run it twice, on the
+code before and after a change, and alternate: this machine's speed drifts more than most
+changes move it.
 
     .venv/bin/python bench/post_load.py                      # both databases, 3 rounds of 10 s
     BENCH_DATABASES=postgresql BENCH_ROUNDS=2 BENCH_SECONDS=8 .venv/bin/python bench/post_load.py
 """
 
+import dataclasses
 import os
 import re
 import sys
@@ -45,47 +47,51 @@ POSTED = {"sign": ("demo-petition", signature_fields("load")), "call": ("demo-ca
 
 @dataclass
 class Spent:
-    """Processor time (s) and context switches of some processes, all their threads counted."""
+    """Processor time (s) and context switches of some processes, all their threads counted, and
+    the processor time of their first threads alone (in a gunicorn worker, its main loop)."""
 
     user: float = 0.0
     system: float = 0.0
     voluntary: int = 0
     involuntary: int = 0
+    main_thread: float = 0.0
 
     def __add__(self, other):
-        return Spent(self.user + other.user, self.system + other.system,
-                     self.voluntary + other.voluntary, self.involuntary + other.involuntary)
+        return Spent(*(getattr(self, name) + getattr(other, name) for name in FIELDS))
 
     def __sub__(self, other):
-        return Spent(self.user - other.user, self.system - other.system,
-                     self.voluntary - other.voluntary, self.involuntary - other.involuntary)
+        return Spent(*(getattr(self, name) - getattr(other, name) for name in FIELDS))
 
 
-def spent(pids, main_threads_only=False):
-    """Spent by each of these processes so far (a process that has gone is left out); with
-    `main_threads_only`, by their first threads alone (gunicorn's main loop, in a worker)."""
+FIELDS = [field.name for field in dataclasses.fields(Spent)]
+
+
+def spent(pids):
+    """Spent by each of these processes so far (a process that has gone is left out)."""
     by_process = {}
     for pid in pids:
         total = Spent()
         try:
-            tasks = [Path(f"/proc/{pid}/task/{pid}")] if main_threads_only else Path(f"/proc/{pid}/task").iterdir()
-            for task in tasks:
+            for task in Path(f"/proc/{pid}/task").iterdir():
                 fields = (task / "stat").read_text().rsplit(")", 1)[1].split()
                 status = (task / "status").read_text()
-                total.user += int(fields[11]) / TICKS
-                total.system += int(fields[12]) / TICKS
+                user, system = int(fields[11]) / TICKS, int(fields[12]) / TICKS
+                total.user += user
+                total.system += system
                 total.voluntary += int(re.search(r"^voluntary_ctxt_switches:\s+(\d+)", status, re.M).group(1))
                 total.involuntary += int(re.search(r"^nonvoluntary_ctxt_switches:\s+(\d+)", status, re.M).group(1))
+                if task.name == str(pid):
+                    total.main_thread += user + system
         except (FileNotFoundError, ProcessLookupError):
             continue  # gone meanwhile (a PostgreSQL backend that closed)
         by_process[pid] = total
     return by_process
 
 
-def spent_since(before, pids, main_threads_only=False):
+def spent_since(before, pids):
     """What these processes spent since `before` (one started since then: all it has spent)."""
     total = Spent()
-    for pid, now in spent(pids, main_threads_only).items():
+    for pid, now in spent(pids).items():
         total = total + (now - before.get(pid, Spent()))
     return total
 
@@ -104,12 +110,12 @@ def read_or_empty(path):
         return ""
 
 
-def per_post(workers, main_loops, database, posts):
+def per_post(workers, database, posts):
     """The line under each round: milliseconds and context switches per post."""
     posts = max(posts, 1)
     line = (f"    per post: workers {1000 * workers.user / posts:.2f} ms user"
             f" + {1000 * workers.system / posts:.2f} ms system"
-            f" (their main loops {1000 * (main_loops.user + main_loops.system) / posts:.2f} ms),"
+            f" (their main loops {1000 * workers.main_thread / posts:.2f} ms),"
             f" {workers.voluntary / posts:.1f} + {workers.involuntary / posts:.1f} context switches")
     if database is not None:
         line += f"; PostgreSQL server {1000 * (database.user + database.system) / posts:.2f} ms"
@@ -130,14 +136,14 @@ def bench_posts(database_kind, folder, bare):
             script = posting_script(folder, f"{POST_KIND}-{database_kind}-{number}",
                                     bodies[number * POSTS:(number + 1) * POSTS])
             before, database_before = spent(workers), spent(database_server_pids() if on_server else [])
-            main_before = spent(workers, main_threads_only=True)
             result = wrk(embed, script)
             used = spent_since(before, workers)
-            main_used = spent_since(main_before, workers, main_threads_only=True)
+            if len(spent(workers)) < len(workers):
+                print("    a worker was replaced during this round: the figures per post leave it out", flush=True)
             database_used = spent_since(database_before, database_server_pids() if on_server else [])
             report(f"{database_kind}: {POST_KIND}, round {number + 1}", result, hello)
-            print(per_post(used, main_used, database_used if on_server else None,
-                           result.requests_per_second * SECONDS), flush=True)
+            print(per_post(used, database_used if on_server else None, result.requests_per_second * SECONDS),
+                  flush=True)
 
 
 def main():
