@@ -18,17 +18,23 @@ from sqlalchemy import select
 from sqlalchemy import text
 from sqlalchemy import update
 
+from tests.conftest import DEMO_CAMPAIGNS
 from tests.conftest import SAME_ORIGIN
 from tests.conftest import action_count
+from tests.conftest import close_database
 from tests.conftest import count_rows
 from tests.conftest import demo_app
+from tests.conftest import make_app
 from tests.conftest import sign
 from tests.conftest import sqlite_copy
+from widget.campaigns.loader import campaign_files
+from widget.campaigns.loader import load_campaign_files
 from widget.embedding import partners
 from widget.extensions import db
 from widget.petition.quick import QuickSignatures
 from widget.security.form_token import issue_form_token
 from widget.storage.database import own_sqlite_connection
+from widget.storage.database import upgrade_schema
 from widget.storage.models import Campaign
 from widget.storage.models import Signature
 
@@ -160,6 +166,24 @@ def test_a_signature_taken_before_flask_is_stored_as_flask_stores_one(app, clien
 
     assert [shape(value) for value in before_flask] == [shape(value) for value in by_flask]
     assert len(tokens) == 2 and shape(tokens[0]) == shape(tokens[1])
+
+
+def test_a_database_in_memory_stays_in_its_pool_when_signatures_are_taken_before_flask():
+    """There the pool's one connection is the database: taking it out would leave Flask an empty one."""
+    app = make_app("sqlite://")
+    with app.app_context():
+        upgrade_schema()
+        load_campaign_files(campaign_files(DEMO_CAMPAIGNS))
+    try:
+        client = app.test_client()
+        assert sign(client, email="primera@example.org").status_code == 303
+        with requests_reaching_flask(app) as reached:
+            assert post(client, {"token": token(app), **PERSON, "email": "segunda@example.org"}).status_code == 303
+            assert not reached
+        assert client.get("/embed/demo-petition?lang=es").status_code == 200
+        assert action_count(app) == count_rows(app, Signature) == 2
+    finally:
+        close_database(app)
 
 
 def test_each_post_checked_before_flask_starts_from_an_empty_form(app, client):

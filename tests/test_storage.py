@@ -19,6 +19,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import ProgrammingError
 
 from tests.conftest import DEMO_SLUGS
 from tests.conftest import POSTGRES_SERVER
@@ -296,11 +297,13 @@ def test_sqlite_without_a_writer_lock_file_still_writes(tmp_path, caplog):
 
 def test_a_threads_own_sqlite_connection_converts_values_and_raises_as_the_pool_does(sqlite_app):
     """Statements sent straight to sqlite3 (`run`) compare times as SQLAlchemy stores them, and a
-    failure there is the same SQLAlchemy error the 503 page reads, with nothing left half-done."""
+    failure there is the same SQLAlchemy error the 503 page reads, with nothing left half-done
+    and the writer queue let go."""
     now = utcnow()
     with sqlite_app.app_context():
         db.session.add_all([SpentFormToken(nonce="expired-nonce", expires_at=now - timedelta(minutes=1)),
-                            SpentFormToken(nonce="current-nonce", expires_at=now + timedelta(minutes=1))])
+                            # Expired only if `now` were written otherwise ("...+00:00" sorts after).
+                            SpentFormToken(nonce="current-nonce", expires_at=now)])
         db.session.commit()
         with own_sqlite_connection() as own:
             run(own, FORGET_EXPIRED, {"now": now})
@@ -309,5 +312,22 @@ def test_a_threads_own_sqlite_connection_converts_values_and_raises_as_the_pool_
         with pytest.raises(OperationalError, match="no such table") as raised, own_sqlite_connection() as own:
             own.execute("INSERT INTO spent_form_tokens (nonce, expires_at) VALUES ('left-nonce', '')")
             own.execute("INSERT INTO no_such_table VALUES (1)")
-        assert not own.in_transaction and is_outage(raised.value) is False
+        assert not own.in_transaction and not own.holding and is_outage(raised.value) is False
         assert db.session.scalars(select(SpentFormToken.nonce)).all() == ["current-nonce"]
+
+
+def test_a_threads_own_sqlite_connection_is_closed_with_its_pool_and_replaced_once_closed(sqlite_app):
+    with sqlite_app.app_context():
+        with own_sqlite_connection() as first, own_sqlite_connection() as again:
+            assert again is first
+        db.engine.dispose()
+        gc.collect()
+        with pytest.raises(sqlite3.ProgrammingError, match="closed"):
+            first.execute("SELECT 1")
+        with own_sqlite_connection() as second:
+            assert second is not first
+        second.close()
+        with pytest.raises(ProgrammingError), own_sqlite_connection() as closed:
+            assert closed is second
+        with own_sqlite_connection() as third:
+            assert third is not second and third.execute("SELECT 1").fetchone() == (1,)

@@ -1,7 +1,6 @@
 """The one place a signature is written: spend the form token, insert once per email, count it, in one statement."""
 
 import enum
-import sqlite3
 from functools import cache
 
 from sqlalchemy import bindparam
@@ -48,12 +47,12 @@ def record_signature(campaign_id, details, *, token, language, source, opted_in,
     unique key instead of failing, so simultaneous signatures never raise and never double count.
     A repeat runs the same statement as a first signature, so timing does not tell them apart.
 
-    One statement, so that the writes are one trip through SQLAlchemy, with nothing for a worker
-    to do between them while it holds the database's write lock (SQLite's file, PostgreSQL's row
-    of the campaign). On PostgreSQL, data-modifying WITH (`record_in_one_statement`), which on a
+    One statement, so that the writes are one trip to the database, with nothing for a worker to
+    do between them while it holds the database's write lock (SQLite's file, PostgreSQL's row of
+    the campaign). On PostgreSQL, data-modifying WITH (`record_in_one_statement`), which on a
     connection that commits each statement (`connection_for_one_action`) is a transaction of its
     own. On SQLite, which has no writes inside WITH, an insert into a view whose trigger writes
-    (`record_through_view`).
+    (`record_through_view`), on the session's connection or a thread's own sqlite3 connection.
     """
     connection = in_transaction(connection)
     signature = {
@@ -98,10 +97,9 @@ def record_through_view(connection, token, signature, unchanged_since):
               **(unchanged_since if checks_revisions else UNCHECKED), **signature}
     try:
         run(connection, WRITE_SIGNATURE, values)
-    except (IntegrityError, sqlite3.IntegrityError) as error:
-        driver_error = getattr(error, "orig", error)
-        refused = REFUSED_BECAUSE.get(str(driver_error))
-        if refused is None or driver_error.sqlite_errorname != "SQLITE_CONSTRAINT_TRIGGER":
+    except IntegrityError as error:
+        refused = REFUSED_BECAUSE.get(str(error.orig))
+        if refused is None or error.orig.sqlite_errorname != "SQLITE_CONSTRAINT_TRIGGER":
             raise
         return refused
     return Outcome.SIGNED

@@ -5,6 +5,7 @@ import sqlite3
 import threading
 import weakref
 from contextlib import contextmanager
+from contextlib import suppress
 from functools import cache
 from pathlib import Path
 from sqlite3 import Connection as SQLiteConnection
@@ -17,6 +18,7 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.dialects import sqlite
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.pool import QueuePool
 
 from widget.extensions import db
 from widget.extensions import migrate
@@ -53,7 +55,9 @@ def tune_sqlite(dbapi_connection, connection_record):
 
 def in_transaction(connection=None):
     """The connection a write goes to: the one given, else the session's (in its transaction).
-    Writes on every supporter's path go straight to a connection: they need no ORM bookkeeping."""
+    Writes on every supporter's path go straight to a connection: they need no ORM bookkeeping.
+    A sqlite3 connection of `own_sqlite_connection` is given back as it is: only statements sent
+    with `run` can go to it."""
     return connection if connection is not None else db.session.connection()
 
 
@@ -103,20 +107,29 @@ def connection_for_one_action():
     `record_signature`): the campaign's row, which every signer's count updates, is then locked
     only while the server runs that statement, and never while a worker's thread waits for its
     turn at Python's lock to send COMMIT. Under load that wait kept every other signer on the
-    host waiting too (docs/performance.md). On SQLite, this thread's own connection
-    (`own_sqlite_connection`).
+    host waiting too (docs/performance.md). On a SQLite file, this thread's own connection
+    (`own_sqlite_connection`); a database in memory lives in its pool's one connection, and
+    stays there.
     """
-    if db.engine.dialect.name == "sqlite":
+    engine = db.engine
+    if engine.dialect.name == "sqlite" and isinstance(engine.pool, QueuePool):
         with own_sqlite_connection() as connection:
             yield connection
         return
-    with db.engine.connect() as connection:
-        connection.execution_options(isolation_level="AUTOCOMMIT")
+    with engine.connect() as connection:
+        if engine.dialect.name == "postgresql":
+            connection.execution_options(isolation_level="AUTOCOMMIT")
         yield connection
 
 
-#: Each thread's own SQLite connections, by the pool they were made beside.
-_own = threading.local()
+class OwnConnections(threading.local):
+    """Each thread's own SQLite connections, by the pool they were made beside."""
+
+    def __init__(self):
+        self.by_pool = weakref.WeakKeyDictionary()
+
+
+_own = OwnConnections()
 
 
 @contextmanager
@@ -130,38 +143,51 @@ def own_sqlite_connection():
     `tune_sqlite`, storage/writers.py), then detached from the pool. Under load, checking a
     connection out of the pool and in again, and SQLAlchemy's execution around one statement,
     cost a signature more than the statement itself (docs/performance.md). A SQLite connection
-    is a file that stays open: there is nothing to ping or reconnect. It goes with its pool, so
-    an engine disposed of (a test that changes how connections are made) makes a fresh one.
+    is a file that stays open: there is nothing to ping or reconnect. It is closed when its
+    pool goes (an engine disposed of makes a fresh one), and replaced if it cannot be rolled
+    back or has been closed.
     """
     engine = db.engine
-    kept = _own.__dict__.setdefault("connections", weakref.WeakKeyDictionary())
-    connection = kept.get(engine.pool)
+    connection = _own.by_pool.get(engine.pool)
     if connection is None:
         pooled = engine.raw_connection()
         pooled.detach()
-        connection = kept[engine.pool] = pooled.dbapi_connection
+        connection = _own.by_pool[engine.pool] = pooled.dbapi_connection
+        weakref.finalize(engine.pool, connection.close)
     try:
         yield connection
     except sqlite3.Error as error:
-        raise DBAPIError.instance(None, None, error, sqlite3.Error, hide_parameters=True,
-                                  dialect=engine.dialect) from error
+        raise as_sqlalchemy_error(error) from error
     finally:
-        if connection.in_transaction:
-            connection.rollback()
+        try:
+            if connection.in_transaction:
+                connection.rollback()
+        except sqlite3.Error as error:  # closed, or unusable: the next use makes another
+            del _own.by_pool[engine.pool]
+            with suppress(sqlite3.Error):
+                connection.close()
+            raise as_sqlalchemy_error(error) from error
 
 
 def run(connection, statement, values):
     """Run a statement on a SQLAlchemy connection, or on a sqlite3 connection of
-    `own_sqlite_connection`, with the values converted as SQLAlchemy converts them."""
+    `own_sqlite_connection` with the values converted as SQLAlchemy converts them and its
+    errors raised as SQLAlchemy's. The statement must be one built once (a module's constant):
+    each is compiled for sqlite3 once and kept."""
     if not isinstance(connection, SQLiteConnection):
         return connection.execute(statement, values)
     sql, binds = for_sqlite3(statement)
-    return connection.execute(sql, [values[name] if convert is None else convert(values[name])
-                                    for name, convert in binds])
+    parameters = [values[name] if convert is None else convert(values[name]) for name, convert in binds]
+    try:
+        return connection.execute(sql, parameters)
+    except sqlite3.Error as error:
+        raise as_sqlalchemy_error(error, sql, parameters) from error
 
 
-def on_postgresql(connection):
-    return not isinstance(connection, SQLiteConnection) and connection.dialect.name == "postgresql"
+def as_sqlalchemy_error(error, statement=None, parameters=None):
+    """A sqlite3 error as SQLAlchemy raises it from its own connections (parameters hidden: they
+    are supporters' details, and error messages end up in logs)."""
+    return DBAPIError.instance(statement, parameters, error, sqlite3.Error, hide_parameters=True, dialect=SQLITE)
 
 
 @cache
@@ -174,6 +200,10 @@ def for_sqlite3(statement):
 
 
 SQLITE = sqlite.dialect()
+
+
+def on_postgresql(connection):
+    return not isinstance(connection, SQLiteConnection) and connection.dialect.name == "postgresql"
 
 
 def count_actions(campaign_id, added, connection=None):
