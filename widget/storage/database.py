@@ -163,7 +163,7 @@ def own_sqlite_connection():
             if connection.in_transaction:
                 connection.rollback()
         except sqlite3.Error as error:  # closed, or unusable: the next use makes another
-            del _own.by_pool[engine.pool]
+            _own.by_pool.pop(engine.pool, None)
             with suppress(sqlite3.Error):
                 connection.close()
             raise as_sqlalchemy_error(error) from error
