@@ -326,5 +326,6 @@ def main():
         print(f"bare Flask worker RSS: {bare_rss:.0f} MiB", flush=True)
     return 0
 
+
 if __name__ == "__main__":
     sys.exit(main())

@@ -88,10 +88,11 @@ def spent(pids):
     return by_process
 
 
-def spent_since(before, pids):
-    """What these processes spent since `before` (one started since then: all it has spent)."""
+def spent_since(before, after):
+    """What processes spent from one reading of `spent` to a later one (one started in between:
+    all it has spent; one gone in between: nothing)."""
     total = Spent()
-    for pid, now in spent(pids).items():
+    for pid, now in after.items():
         total = total + (now - before.get(pid, Spent()))
     return total
 
@@ -137,10 +138,11 @@ def bench_posts(database_kind, folder, bare):
                                     bodies[number * POSTS:(number + 1) * POSTS])
             before, database_before = spent(workers), spent(database_server_pids() if on_server else [])
             result = wrk(embed, script)
-            used = spent_since(before, workers)
-            if len(spent(workers)) < len(workers):
+            after = spent(workers)
+            used = spent_since(before, after)
+            if len(after) < len(workers):
                 print("    a worker was replaced during this round: the figures per post leave it out", flush=True)
-            database_used = spent_since(database_before, database_server_pids() if on_server else [])
+            database_used = spent_since(database_before, spent(database_server_pids() if on_server else []))
             report(f"{database_kind}: {POST_KIND}, round {number + 1}", result, hello)
             print(per_post(used, database_used if on_server else None, result.requests_per_second * SECONDS),
                   flush=True)

@@ -113,7 +113,7 @@ def connection_for_one_action():
     """
     engine = db.engine
     if engine.dialect.name == "sqlite" and isinstance(engine.pool, QueuePool):
-        with own_sqlite_connection() as connection:
+        with own_sqlite_connection(engine) as connection:
             yield connection
         return
     with engine.connect() as connection:
@@ -133,11 +133,11 @@ _own = OwnConnections()
 
 
 @contextmanager
-def own_sqlite_connection():
-    """This thread's own sqlite3 connection to the app's SQLite file, kept outside the pool, for
-    the statements `run` sends straight to the driver. Whatever it has not committed is rolled
-    back at the end, and sqlite3's errors are raised as SQLAlchemy raises them from the pool's
-    connections, which is what the 503 page reads.
+def own_sqlite_connection(engine=None):
+    """This thread's own sqlite3 connection to the engine's (else the app's) SQLite file, kept
+    outside the pool, for the statements `run` sends straight to the driver. Whatever it has not
+    committed is rolled back at the end, and sqlite3's errors are raised as SQLAlchemy raises them
+    from the pool's connections, which is what the 503 page reads.
 
     Made by the engine as the pool makes its own (the same settings and the same writer queue:
     `tune_sqlite`, storage/writers.py), then detached from the pool. Under load, checking a
@@ -147,7 +147,7 @@ def own_sqlite_connection():
     pool goes (an engine disposed of makes a fresh one), and replaced if it cannot be rolled
     back or has been closed.
     """
-    engine = db.engine
+    engine = engine if engine is not None else db.engine
     connection = _own.by_pool.get(engine.pool)
     if connection is None:
         pooled = engine.raw_connection()
