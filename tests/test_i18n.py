@@ -2,6 +2,7 @@
 
 import shutil
 import subprocess
+import sys
 
 import pytest
 import yaml
@@ -226,6 +227,20 @@ def test_the_pseudo_locale_is_never_shipped_and_keeps_what_code_fills_in():
     assert len(text) >= len("Goal:  more") * 1.4
     assert pseudo_markdown("- one\n- two\n\nA [link](https://example.org/x)\ncontinued") == (
         "- ⟦óñé ĺ⟧\n- ⟦ţŵó ĺ⟧\n\n⟦Á [ĺíñķ](https://example.org/x) çóñţíñúéđ ĺóñĝéŕ⟧")
+
+
+def test_the_pseudo_locale_is_found_even_after_babel_was_asked_for_it():
+    # A fresh interpreter, so that no earlier test has registered it: Babel 2.19 remembers the
+    # "no" that `exists` gave before registration, and a Locale was then refused.
+    script = (
+        "from babel import Locale, localedata\n"
+        "from widget.i18n.pseudo import PSEUDO_LANGUAGE, register_pseudo_locale\n"
+        "assert not localedata.exists(PSEUDO_LANGUAGE)\n"
+        "register_pseudo_locale()\n"
+        "print(Locale.parse(PSEUDO_LANGUAGE).number_symbols['latn']['decimal'])\n"
+    )
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=False)
+    assert (result.returncode, result.stdout.strip()) == (0, "."), result.stderr
 
 
 # Formatting

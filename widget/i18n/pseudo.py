@@ -36,10 +36,14 @@ def register_pseudo_locale():
     """Babel has no data for pseudo-locales: give en_XA English's numbers, dates and plural rule.
 
     Babel offers no public way to add a locale, so this fills its locale-data cache, which
-    `Locale`, the number and date formatters and `Catalog` all read through.
+    `Locale`, the number and date formatters and `Catalog` all read through. Since Babel 2.19,
+    `localedata.exists` remembers its answers, so a "no" given before this is forgotten here.
     """
-    if not localedata.exists(PSEUDO_LANGUAGE):
+    if PSEUDO_LANGUAGE not in localedata._cache:  # noqa: SLF001 - see above
         localedata._cache[PSEUDO_LANGUAGE] = localedata.load("en")  # noqa: SLF001 - see above
+    forget_answers = getattr(localedata.exists, "cache_clear", None)
+    if forget_answers is not None:
+        forget_answers()
 
 
 def pseudo_text(text):
