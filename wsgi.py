@@ -17,14 +17,6 @@ except ConfigurationError as error:
 # Read the Congress lookup file now, in each worker, rather than on a supporter's first call.
 congress_data()
 
-# A worker's threads take turns holding Python's lock every millisecond rather than every five.
-# A thread that has taken a writer's lock (SQLite's writer queue, PostgreSQL's lock on the
-# campaign's count) gives up Python's lock while the database works, and then waited for a
-# sibling thread to hand it back, holding up every writer on the host meanwhile. With 1 ms,
-# petition submissions went from 750-880 to 930-1080 a second on SQLite and from 410-450 to
-# 520-550 on PostgreSQL, the embed page unchanged (docs/performance.md).
-sys.setswitchinterval(0.001)
-
 # What is loaded by now (the app, the Congress data) lives as long as the worker: keep it out of
 # the garbage collector's full passes, which would otherwise walk it again and again while a
 # worker is young and pause every request in flight.

@@ -4,7 +4,7 @@
 runs only the posts, a few rounds, each just after a hello: petition signatures (or, with
 BENCH_POSTS_KIND=call, call lookups) on each database in BENCH_DATABASES. For each round it
 prints the wrk line and, per post, the CPU time of the gunicorn workers (user and system, read
-from /proc), how much of it their main loops took, their context switches, and the CPU time of
+from /proc), their context switches, and the CPU time of
 the PostgreSQL server's processes when the server runs on this machine. Run it twice, on the
 code before and after a change, and alternate: this machine's speed drifts more than most
 changes move it.
@@ -47,14 +47,12 @@ POSTED = {"sign": ("demo-petition", signature_fields("load")), "call": ("demo-ca
 
 @dataclass
 class Spent:
-    """Processor time (s) and context switches of some processes, all their threads counted, and
-    the processor time of their first threads alone (in a gunicorn worker, its main loop)."""
+    """Processor time (s) and context switches of some processes, all their threads counted."""
 
     user: float = 0.0
     system: float = 0.0
     voluntary: int = 0
     involuntary: int = 0
-    main_thread: float = 0.0
 
     def __add__(self, other):
         return Spent(*(getattr(self, name) + getattr(other, name) for name in FIELDS))
@@ -80,8 +78,6 @@ def spent(pids):
                 total.system += system
                 total.voluntary += int(re.search(r"^voluntary_ctxt_switches:\s+(\d+)", status, re.M).group(1))
                 total.involuntary += int(re.search(r"^nonvoluntary_ctxt_switches:\s+(\d+)", status, re.M).group(1))
-                if task.name == str(pid):
-                    total.main_thread += user + system
         except (FileNotFoundError, ProcessLookupError):
             continue  # gone meanwhile (a PostgreSQL backend that closed)
         by_process[pid] = total
@@ -115,8 +111,7 @@ def per_post(workers, database, posts):
     """The line under each round: milliseconds and context switches per post."""
     posts = max(posts, 1)
     line = (f"    per post: workers {1000 * workers.user / posts:.2f} ms user"
-            f" + {1000 * workers.system / posts:.2f} ms system"
-            f" (their main loops {1000 * workers.main_thread / posts:.2f} ms),"
+            f" + {1000 * workers.system / posts:.2f} ms system,"
             f" {workers.voluntary / posts:.1f} + {workers.involuntary / posts:.1f} context switches")
     if database is not None:
         line += f"; PostgreSQL server {1000 * (database.user + database.system) / posts:.2f} ms"
