@@ -7,6 +7,7 @@ import time
 from contextlib import contextmanager
 from urllib.parse import urlencode
 
+import psycopg
 import pytest
 from flask import request_started
 from hypothesis import HealthCheck
@@ -24,6 +25,7 @@ from tests.conftest import action_count
 from tests.conftest import close_database
 from tests.conftest import count_rows
 from tests.conftest import demo_app
+from tests.conftest import empty_postgres
 from tests.conftest import make_app
 from tests.conftest import sign
 from tests.conftest import sqlite_copy
@@ -33,6 +35,7 @@ from widget.embedding import partners
 from widget.extensions import db
 from widget.petition.quick import QuickSignatures
 from widget.security.form_token import issue_form_token
+from widget.storage.database import own_postgresql_connection
 from widget.storage.database import own_sqlite_connection
 from widget.storage.database import upgrade_schema
 from widget.storage.models import Campaign
@@ -110,42 +113,84 @@ def test_after_flask_takes_a_signature_the_next_ones_are_taken_before_it(app, cl
     assert again.status_code == 303 and action_count(app) == count_rows(app, Signature) == 2
 
 
-def test_a_signature_taken_before_flask_is_one_statement_committing_itself_on_postgresql(app, client):
-    """There the campaign's row, which every signer's count updates, is locked only while the
-    server runs that statement, not until a worker's thread gets round to sending COMMIT. On
-    SQLite the one statement (an insert into a view, whose trigger writes) goes straight to the
-    thread's own sqlite3 connection, in a transaction, and nothing goes through the pool."""
+def test_a_signature_taken_before_flask_is_one_statement_on_the_threads_own_connection(app, client, monkeypatch):
+    """Straight to the driver, on a connection of the thread's own: nothing goes through the pool.
+    On PostgreSQL the one statement commits itself, so the campaign's row, which every signer's
+    count updates, is locked only while the server runs it, not until a worker gets round to
+    sending COMMIT. On SQLite the one statement (an insert into a view, whose trigger writes) runs
+    in a transaction of its own."""
     assert sign(client, email="primera@example.org").status_code == 303
     statements = []
-
-    def record(connection, cursor, statement, parameters, context, executemany):
-        statements.append((statement.split(None, 1)[0], connection.get_execution_options().get("isolation_level")))
+    pooled = []
 
     def trace(statement):
         # sqlite3 reports the insert again for each step its trigger runs: once is enough here.
         if not statements or statements[-1][0] != statement.split(None, 1)[0]:
-            statements.append((statement.split(None, 1)[0], "thread's own"))
+            statements.append((statement.split(None, 1)[0], "sqlite3"))
 
+    def execute_on_psycopg(connection, statement, *arguments, **options):
+        statements.append((statement.split(None, 1)[0], "autocommit" if connection.autocommit else "transaction"))
+        return psycopg_execute(connection, statement, *arguments, **options)
+
+    def through_the_pool(connection, cursor, statement, *arguments):
+        pooled.append(statement)
+
+    psycopg_execute = psycopg.Connection.execute
     with app.app_context():
         dialect = db.engine.dialect.name
-        event.listen(db.engine, "before_cursor_execute", record)
+        event.listen(db.engine, "before_cursor_execute", through_the_pool)
         if dialect == "sqlite":
             with own_sqlite_connection() as own:  # the test client answers in this thread
                 own.set_trace_callback(trace)
+        else:
+            monkeypatch.setattr(psycopg.Connection, "execute", execute_on_psycopg)
         try:
             with requests_reaching_flask(app) as reached:
                 response = post(client, {"token": token(app), **PERSON, "email": "segunda@example.org"})
                 assert not reached
         finally:
-            event.remove(db.engine, "before_cursor_execute", record)
+            event.remove(db.engine, "before_cursor_execute", through_the_pool)
+            monkeypatch.undo()
             if dialect == "sqlite":
                 own.set_trace_callback(None)
     assert response.status_code == 303 and action_count(app) == count_rows(app, Signature) == 2
+    assert pooled == []
     statements = [statement for statement in statements if statement[0] != "DELETE"]  # the occasional clear-out
     if dialect == "postgresql":
-        assert statements == [("WITH", "AUTOCOMMIT")]
+        assert statements == [("WITH", "autocommit")]
     else:
-        assert statements == [("BEGIN", "thread's own"), ("INSERT", "thread's own"), ("COMMIT", "thread's own")]
+        assert statements == [("BEGIN", "sqlite3"), ("INSERT", "sqlite3"), ("COMMIT", "sqlite3")]
+
+
+def test_a_threads_own_postgresql_connection_found_broken_leaves_the_signature_to_flask(postgres_url):
+    """After the server restarts, the first signature at a worker finds its own connection broken:
+    Flask takes it on the pool, whose ping reconnects, instead of telling the supporter the
+    service is down. The connection after it is a fresh one."""
+    empty_postgres(postgres_url)
+    with demo_app(postgres_url) as app:
+        client = app.test_client()
+        signatures_after_a_lost_connection(app, client, postgres_url)
+
+
+def signatures_after_a_lost_connection(app, client, database_url):
+    assert post(client, {"token": token(app), **PERSON, "email": "primera@example.org"}).status_code == 303
+    assert post(client, {"token": token(app), **PERSON, "email": "segunda@example.org"}).status_code == 303
+    with app.app_context(), own_postgresql_connection() as own:
+        before = own.info.backend_pid
+    outside = make_app(database_url)
+    with outside.app_context():  # as a server restart would
+        db.session.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": before})
+        db.session.commit()
+    close_database(outside)
+    with requests_reaching_flask(app) as reached:
+        assert post(client, {"token": token(app), **PERSON, "email": "tercera@example.org"}).status_code == 303
+        assert reached
+    with requests_reaching_flask(app) as reached:
+        assert post(client, {"token": token(app), **PERSON, "email": "cuarta@example.org"}).status_code == 303
+        assert not reached
+    with app.app_context(), own_postgresql_connection() as own:
+        assert own.info.backend_pid != before and own.autocommit
+    assert action_count(app) == count_rows(app, Signature) == 4
 
 
 def test_a_signature_taken_before_flask_is_stored_as_flask_stores_one(app, client):

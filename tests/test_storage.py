@@ -24,6 +24,7 @@ from sqlalchemy.exc import ProgrammingError
 from tests.conftest import DEMO_SLUGS
 from tests.conftest import POSTGRES_SERVER
 from tests.conftest import close_database
+from tests.conftest import empty_postgres
 from tests.conftest import make_app
 from tests.servers import wait_until
 from widget.config import engine_options
@@ -32,6 +33,7 @@ from widget.errors import is_outage
 from widget.extensions import db
 from widget.security.form_token import FORGET_EXPIRED
 from widget.storage.database import MIGRATIONS_DIR
+from widget.storage.database import own_postgresql_connection
 from widget.storage.database import own_sqlite_connection
 from widget.storage.database import run
 from widget.storage.database import upgrade_schema
@@ -331,3 +333,39 @@ def test_a_threads_own_sqlite_connection_is_closed_with_its_pool_and_replaced_on
             assert closed is second
         with own_sqlite_connection() as third:
             assert third is not second and third.execute("SELECT 1").fetchone() == (1,)
+
+
+@pytest.fixture
+def postgresql_app(postgres_url):
+    empty_postgres(postgres_url)
+    app = make_app(postgres_url)
+    yield app
+    close_database(app)
+
+
+def test_a_threads_own_postgresql_connection_commits_each_statement_and_raises_as_the_pool_does(postgresql_app):
+    """`run` converts values as SQLAlchemy does (times must be aware) and each statement commits
+    itself; a statement that fails raises the SQLAlchemy error the 503 page reads, and leaves the
+    connection in use: only a lost connection is replaced."""
+    now = utcnow()
+    with postgresql_app.app_context():
+        db.session.add_all([SpentFormToken(nonce="expired-nonce", expires_at=now - timedelta(minutes=1)),
+                            SpentFormToken(nonce="current-nonce", expires_at=now)])
+        db.session.commit()
+        with own_postgresql_connection() as own:
+            backend = own.info.backend_pid
+            run(own, FORGET_EXPIRED, {"now": now})  # no commit: the statement committed itself
+        assert db.session.scalars(select(SpentFormToken.nonce)).all() == ["current-nonce"]
+        with pytest.raises(ProgrammingError, match="no_such_table") as raised, own_postgresql_connection() as own:
+            own.execute("INSERT INTO no_such_table VALUES (1)")
+        assert is_outage(raised.value) is False and not raised.value.connection_invalidated
+        with pytest.raises(ValueError, match="naive datetime"), own_postgresql_connection() as own:
+            run(own, FORGET_EXPIRED, {"now": now.replace(tzinfo=None)})
+        with own_postgresql_connection() as own:
+            assert own.info.backend_pid == backend
+        db.session.remove()  # the session's connection keeps its pool
+        db.engine.dispose()
+        gc.collect()
+        assert own.closed
+        with own_postgresql_connection() as fresh:
+            assert fresh is not own and fresh.execute("SELECT 1").fetchone() == (1,)

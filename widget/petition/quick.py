@@ -125,6 +125,8 @@ class QuickSignatures:
                     return True
                 connection.rollback()
         except SQLAlchemyError as error:
+            if getattr(error, "connection_invalidated", False):
+                return False  # a kept connection gone stale: Flask takes it, on its pool, which reconnects
             if not outage_found(error, environ):
                 raise
         return False

@@ -50,9 +50,10 @@ def record_signature(campaign_id, details, *, token, language, source, opted_in,
     One statement, so that the writes are one trip to the database, with nothing for a worker to
     do between them while it holds the database's write lock (SQLite's file, PostgreSQL's row of
     the campaign). On PostgreSQL, data-modifying WITH (`record_in_one_statement`), which on a
-    connection that commits each statement (`connection_for_one_action`) is a transaction of its
-    own. On SQLite, which has no writes inside WITH, an insert into a view whose trigger writes
-    (`record_through_view`), on the session's connection or a thread's own sqlite3 connection.
+    connection that commits each statement (the thread's own, from `connection_for_one_action`)
+    is a transaction of its own. On SQLite, which has no writes inside WITH, an insert into a view
+    whose trigger writes (`record_through_view`). Either goes to the session's connection or
+    straight to a thread's own driver connection (`run`).
     """
     connection = in_transaction(connection)
     signature = {
@@ -111,7 +112,7 @@ def record_in_one_statement(connection, token, signature, unchanged_since):
     commit. The campaign's row is locked first, and a campaign found closed or changed is CLOSED
     with nothing written, its token left unspent."""
     values = one_statement_values(token, signature, unchanged_since)
-    live, spent, counted = connection.execute(one_statement(unchanged_since is not None), values).one()
+    live, spent, counted = run(connection, one_statement(unchanged_since is not None), values).fetchone()
     if not live:
         return Outcome.CLOSED
     if not spent:

@@ -10,12 +10,14 @@ from functools import cache
 from pathlib import Path
 from sqlite3 import Connection as SQLiteConnection
 
+import psycopg
 from flask_migrate import upgrade
 from sqlalchemy import bindparam
 from sqlalchemy import event
 from sqlalchemy import select
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.dialects import sqlite
+from sqlalchemy.dialects.postgresql import psycopg as postgresql_psycopg
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.pool import QueuePool
@@ -100,30 +102,30 @@ UNCHANGED_SINCE = (
 
 @contextmanager
 def connection_for_one_action():
-    """A connection to write one supporter's action on; the caller commits when it is taken, and
-    whatever it has not committed is rolled back at the end.
+    """A connection to write one supporter's action on, straight to the database driver (`run`
+    sends statements to it); the caller commits when the action is taken, and whatever it has not
+    committed is rolled back at the end.
 
-    On PostgreSQL each statement commits as it ends, and a signature is one statement there (see
-    `record_signature`): the campaign's row, which every signer's count updates, is then locked
-    only while the server runs that statement, and never while a worker's thread waits for its
-    turn at Python's lock to send COMMIT. Under load that wait kept every other signer on the
-    host waiting too (docs/performance.md). On a SQLite file, this thread's own connection
-    (`own_sqlite_connection`); a database in memory lives in its pool's one connection, and
-    stays there.
+    On a SQLite file, this thread's own sqlite3 connection (`own_sqlite_connection`); a database
+    in memory lives in its pool's one connection, and stays there. On PostgreSQL, this thread's
+    own psycopg connection, which commits each statement as it ends (`own_postgresql_connection`).
+    Under load, checking a connection out of the pool and in again, and SQLAlchemy's execution
+    around one statement, cost a signature more than the statement itself (docs/performance.md).
     """
     engine = db.engine
     if engine.dialect.name == "sqlite" and isinstance(engine.pool, QueuePool):
         with own_sqlite_connection(engine) as connection:
             yield connection
-        return
-    with engine.connect() as connection:
-        if engine.dialect.name == "postgresql":
-            connection.execution_options(isolation_level="AUTOCOMMIT")
-        yield connection
+    elif engine.dialect.name == "postgresql" and engine.dialect.driver == "psycopg":
+        with own_postgresql_connection(engine) as connection:
+            yield connection
+    else:
+        with engine.connect() as connection:
+            yield connection
 
 
 class OwnConnections(threading.local):
-    """Each thread's own SQLite connections, by the pool they were made beside."""
+    """Each thread's own driver connections, by the pool they were made beside."""
 
     def __init__(self):
         self.by_pool = weakref.WeakKeyDictionary()
@@ -132,28 +134,40 @@ class OwnConnections(threading.local):
 _own = OwnConnections()
 
 
+def own_driver_connection(engine):
+    """This thread's own driver connection to the engine's database, and whether it was made just
+    now. Made by the engine as its pool makes its own (the same settings and events), then
+    detached from the pool; closed when that pool goes (an engine disposed of makes a fresh one)."""
+    connection = _own.by_pool.get(engine.pool)
+    if connection is not None:
+        return connection, False
+    pooled = engine.raw_connection()
+    pooled.detach()
+    connection = _own.by_pool[engine.pool] = pooled.dbapi_connection
+    weakref.finalize(engine.pool, connection.close)
+    return connection, True
+
+
+def forget_own_connection(engine, connection, *driver_errors):
+    """Close this thread's own connection and forget it: the next use makes another."""
+    _own.by_pool.pop(engine.pool, None)
+    with suppress(*driver_errors):
+        connection.close()
+
+
 @contextmanager
 def own_sqlite_connection(engine=None):
-    """This thread's own sqlite3 connection to the engine's (else the app's) SQLite file, kept
-    outside the pool, for the statements `run` sends straight to the driver. Whatever it has not
-    committed is rolled back at the end, and sqlite3's errors are raised as SQLAlchemy raises them
-    from the pool's connections, which is what the 503 page reads.
+    """This thread's own sqlite3 connection to the engine's (else the app's) SQLite file, for the
+    statements `run` sends straight to the driver. Whatever it has not committed is rolled back at
+    the end, and sqlite3's errors are raised as SQLAlchemy raises them from the pool's
+    connections, which is what the 503 page reads.
 
-    Made by the engine as the pool makes its own (the same settings and the same writer queue:
-    `tune_sqlite`, storage/writers.py), then detached from the pool. Under load, checking a
-    connection out of the pool and in again, and SQLAlchemy's execution around one statement,
-    cost a signature more than the statement itself (docs/performance.md). A SQLite connection
-    is a file that stays open: there is nothing to ping or reconnect. It is closed when its
-    pool goes (an engine disposed of makes a fresh one), and replaced if it cannot be rolled
-    back or has been closed.
+    It takes the same writer queue as the pool's (storage/writers.py). A SQLite connection is a
+    file that stays open: there is nothing to ping or reconnect. It is replaced if it cannot be
+    rolled back or has been closed.
     """
     engine = engine if engine is not None else db.engine
-    connection = _own.by_pool.get(engine.pool)
-    if connection is None:
-        pooled = engine.raw_connection()
-        pooled.detach()
-        connection = _own.by_pool[engine.pool] = pooled.dbapi_connection
-        weakref.finalize(engine.pool, connection.close)
+    connection, _ = own_driver_connection(engine)
     try:
         yield connection
     except sqlite3.Error as error:
@@ -163,31 +177,73 @@ def own_sqlite_connection(engine=None):
             if connection.in_transaction:
                 connection.rollback()
         except sqlite3.Error as error:  # closed, or unusable: the next use makes another
-            _own.by_pool.pop(engine.pool, None)
-            with suppress(sqlite3.Error):
-                connection.close()
+            forget_own_connection(engine, connection, sqlite3.Error)
             raise as_sqlalchemy_error(error) from error
 
 
-def run(connection, statement, values):
-    """Run a statement on a SQLAlchemy connection, or on a sqlite3 connection of
-    `own_sqlite_connection` with the values converted as SQLAlchemy converts them and its
-    errors raised as SQLAlchemy's. The statement must be one built once (a module's constant):
-    each is compiled for sqlite3 once and kept."""
-    if not isinstance(connection, SQLiteConnection):
-        return connection.execute(statement, values)
-    sql, binds = for_sqlite3(statement)
-    parameters = [values[name] if convert is None else convert(values[name]) for name, convert in binds]
+@contextmanager
+def own_postgresql_connection(engine=None):
+    """This thread's own psycopg connection to the engine's (else the app's) database, committing
+    each statement as it ends, for the statements `run` sends straight to the driver. Its errors
+    are raised as SQLAlchemy raises them from the pool's connections.
+
+    The pool pings a connection before handing it out; this one is not pinged, which would double
+    the trips to the server. One found broken (the server restarted since, say) is closed and
+    forgotten, and its error says `connection_invalidated` if the connection had worked before:
+    the caller may then try again on the pool, whose ping reconnects (the action's one statement
+    either ran whole or not at all). One that fails as it is made means the server is not
+    answering.
+    """
+    engine = engine if engine is not None else db.engine
+    connection, fresh = own_driver_connection(engine)
+    if fresh:
+        connection.autocommit = True
     try:
-        return connection.execute(sql, parameters)
-    except sqlite3.Error as error:
-        raise as_sqlalchemy_error(error, sql, parameters) from error
+        yield connection
+    except (psycopg.Error, DBAPIError) as error:
+        cause = error.orig if isinstance(error, DBAPIError) else error
+        if not connection.closed:  # a statement's own failure: the connection is fine
+            if isinstance(error, DBAPIError):
+                raise
+            raise as_sqlalchemy_error(cause, dialect=POSTGRESQL) from error
+        forget_own_connection(engine, connection, psycopg.Error)
+        raise as_sqlalchemy_error(cause, dialect=POSTGRESQL, invalidated=not fresh) from error
 
 
-def as_sqlalchemy_error(error, statement=None, parameters=None):
-    """A sqlite3 error as SQLAlchemy raises it from its own connections (parameters hidden: they
+def run(connection, statement, values):
+    """Run a statement on a SQLAlchemy connection, or on a driver connection of
+    `own_sqlite_connection` or `own_postgresql_connection`, with the values converted as
+    SQLAlchemy converts them and its errors raised as SQLAlchemy's. The statement must be one built
+    once (a module's constant, or kept by `functools.cache`): each is compiled for the driver once
+    and kept. Returns what the connection returns (a cursor, or SQLAlchemy's result), which
+    either way has `fetchone`."""
+    if isinstance(connection, SQLiteConnection):
+        sql, binds = for_sqlite3(statement)
+        parameters = [values[name] if convert is None else convert(values[name]) for name, convert in binds]
+        try:
+            return connection.execute(sql, parameters)
+        except sqlite3.Error as error:
+            raise as_sqlalchemy_error(error, sql, parameters) from error
+    if isinstance(connection, psycopg.Connection):
+        sql, binds = for_psycopg(statement)
+        parameters = {}
+        for placeholder, name, fixed, convert in binds:
+            value = values[name] if name is not None else fixed
+            parameters[placeholder] = value if convert is None else convert(value)
+        try:
+            return connection.execute(sql, parameters)
+        except psycopg.Error as error:
+            raise as_sqlalchemy_error(error, sql, parameters, dialect=POSTGRESQL) from error
+    return connection.execute(statement, values)
+
+
+def as_sqlalchemy_error(error, statement=None, parameters=None, dialect=None, invalidated=False):
+    """A driver's error as SQLAlchemy raises it from its own connections (parameters hidden: they
     are supporters' details, and error messages end up in logs)."""
-    return DBAPIError.instance(statement, parameters, error, sqlite3.Error, hide_parameters=True, dialect=SQLITE)
+    dialect = dialect if dialect is not None else SQLITE
+    driver_error = psycopg.Error if dialect is POSTGRESQL else sqlite3.Error
+    return DBAPIError.instance(statement, parameters, error, driver_error, hide_parameters=True, dialect=dialect,
+                               connection_invalidated=invalidated)
 
 
 @cache
@@ -199,10 +255,28 @@ def for_sqlite3(statement):
                                 for name in compiled.positiontup)
 
 
+@cache
+def for_psycopg(statement):
+    """A statement as psycopg takes it, compiled once: its SQL, and for each named placeholder,
+    the value's name (None for a value the statement carries itself, such as a status it
+    compares with), that value, and how SQLAlchemy's psycopg dialect converts it (None: as it is)."""
+    compiled = statement.compile(dialect=POSTGRESQL)
+    placeholders = compiled.escaped_bind_names
+    binds = []
+    for bind, name in compiled.bind_names.items():
+        given = None if bind.unique else name  # SQLAlchemy names each of the statement's own values uniquely
+        binds.append((placeholders.get(name, name), given, bind.value,
+                      bind.type.dialect_impl(POSTGRESQL).bind_processor(POSTGRESQL)))
+    return str(compiled), tuple(binds)
+
+
 SQLITE = sqlite.dialect()
+POSTGRESQL = postgresql_psycopg.dialect()
 
 
 def on_postgresql(connection):
+    if isinstance(connection, psycopg.Connection):
+        return True
     return not isinstance(connection, SQLiteConnection) and connection.dialect.name == "postgresql"
 
 
