@@ -254,7 +254,7 @@ def test_spanish_numbers_follow_the_configured_regional_variant(tmp_path, sqlite
     with app.app_context():
         load_campaign_files(campaign_files(DEMO_CAMPAIGNS))
         campaign = db.session.query(Campaign).filter_by(slug="demo-petition").one()
-        campaign.action_count = 1234
+        campaign.counted_actions = 1234
         db.session.commit()
     page = app.test_client().get("/embed/demo-petition?lang=es").get_data(as_text=True)
     assert f"<strong>{expected}</strong> personas ya firmaron" in page

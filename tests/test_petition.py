@@ -3,6 +3,7 @@
 import re
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from types import SimpleNamespace
 
@@ -23,14 +24,17 @@ from tests.conftest import count_rows
 from tests.conftest import form_token
 from tests.conftest import sign
 from widget.extensions import db
+from widget.organizers.privacy import erase_supporter
 from widget.petition.signatures import Outcome
 from widget.petition.signatures import one_statement_values
 from widget.petition.signatures import record_signature
 from widget.security.form_token import FormToken
+from widget.storage import database
 from widget.storage.database import UNCHANGED_SINCE
 from widget.storage.models import Campaign
 from widget.storage.models import Signature
 from widget.storage.models import SpentFormToken
+from widget.storage.models import uncounted_actions
 from widget.storage.models import utcnow
 
 
@@ -164,7 +168,7 @@ def test_opt_in_is_unchecked_by_default(client):
 def test_counter_and_goal_are_localized_and_the_goal_steps_up(app, client):
     with app.app_context():
         campaign = db.session.query(Campaign).filter_by(slug="demo-petition").one()
-        campaign.action_count = 1234
+        campaign.counted_actions = 1234
         db.session.commit()
     english = text_of(client.get("/embed/demo-petition?lang=en"))
     spanish = text_of(client.get("/embed/demo-petition?lang=es"))
@@ -648,7 +652,7 @@ def test_a_closed_petition_without_signatures_says_so(app, client):
 
 def test_the_goal_steps_up_exactly_when_it_is_reached(app, client):
     with app.app_context():
-        db.session.query(Campaign).filter_by(slug="demo-petition").one().action_count = 999
+        db.session.query(Campaign).filter_by(slug="demo-petition").one().counted_actions = 999
         db.session.commit()
     assert "Goal: 1,000 signatures" in text_of(client.get("/embed/demo-petition?lang=en"))
     sign(client)
@@ -733,6 +737,33 @@ def test_two_posts_with_one_token_at_the_same_moment_store_one_signature(app, cl
         thread.join()
     assert sorted(statuses) == [303, 400]
     assert action_count(app) == count_rows(app, Signature) == 1
+
+
+def test_the_count_stays_exact_while_uncounted_actions_are_added_up_at_the_same_moments(app, monkeypatch):
+    """Each signature writes itself down as uncounted, and here every one then adds up all of its
+    campaign's at once, from eight threads at a time: however the two interleave, each signature
+    is counted once. An erasure takes one back, added up or not yet."""
+    monkeypatch.setattr(database, "FOLD_ONE_IN", 1)
+    emails = [f"person{number}@example.org" for number in range(24)]
+    start = threading.Barrier(8)
+
+    def sign_some(share):
+        client = app.test_client()
+        start.wait()
+        return [sign(client, email=email).status_code for email in share]
+
+    with ThreadPoolExecutor(8) as pool:
+        statuses = [status for answers in pool.map(sign_some, [emails[number::8] + [emails[number].upper()]
+                                                               for number in range(8)]) for status in answers]
+    assert statuses == [303] * 32
+    with app.app_context():
+        folded, uncounted = db.session.execute(select(
+            Campaign.counted_actions, select(func.count()).select_from(uncounted_actions).scalar_subquery(),
+        ).where(Campaign.slug == "demo-petition")).one()
+    assert folded > 0 and folded + uncounted == action_count(app) == count_rows(app, Signature) == 24
+    with app.app_context():
+        erase_supporter("person3@example.org")
+    assert action_count(app) == count_rows(app, Signature) == 23
 
 
 def test_a_post_from_a_typed_in_address_is_accepted(client):

@@ -28,11 +28,14 @@ campaigns = Campaign.__table__
 
 #: What changes from one request to the next: read on every request, in one small query.
 CURRENT_STATE = select(
-    campaigns.c.id, campaigns.c.status, campaigns.c.action_count, campaigns.c.revision, campaigns.c.definition_hash
+    campaigns.c.id, campaigns.c.status, Campaign.action_count.expression.label("action_count"), campaigns.c.revision,
+    campaigns.c.definition_hash,
 ).where(campaigns.c.slug == bindparam("slug"))
 
-#: The rest, which only a new revision or definition changes: read again only then.
-DEFINITION = select(*(column for column in campaigns.c if column.name not in CURRENT_STATE.selected_columns)).where(
+#: The rest, which only a new revision or definition changes: read again only then (the part of
+#: the count already added up is part of the state above).
+DEFINITION = select(*(column for column in campaigns.c
+                      if column.name not in CURRENT_STATE.selected_columns and column.name != "counted_actions")).where(
     campaigns.c.id == bindparam("id")
 )
 

@@ -44,12 +44,13 @@ def erase_supporter(address):
     ).all()
     removed = Counter((campaign_id, slug) for _, campaign_id, slug in found)
     if found:
-        # Campaign rows first, in order, then signatures: the order a signature takes its locks
-        # in (widget/petition/signatures.py), so the two never wait on each other in a circle.
+        # Campaign rows first, in order, then signatures: two erasures at once never wait on each
+        # other in a circle. The part of the count already added up goes down; the total is that
+        # plus the uncounted actions, so it goes down alike if these were not added up yet.
         for (campaign_id, _), count in sorted(removed.items()):
             db.session.execute(
                 update(Campaign).where(Campaign.id == campaign_id)
-                .values(action_count=Campaign.action_count - count)
+                .values(counted_actions=Campaign.counted_actions - count)
             )
         db.session.execute(Signature.__table__.delete().where(Signature.id.in_([row.id for row in found])))
     db.session.commit()

@@ -5,7 +5,6 @@ from functools import cache
 
 from sqlalchemy import bindparam
 from sqlalchemy import exists
-from sqlalchemy import func
 from sqlalchemy import select
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.exc import IntegrityError
@@ -14,6 +13,7 @@ from widget.forms import email_key
 from widget.security.form_token import forget_expired_tokens_now_and_then
 from widget.storage.database import LIVE_CAMPAIGN
 from widget.storage.database import UNCHANGED_SINCE
+from widget.storage.database import fold_now_and_then
 from widget.storage.database import in_transaction
 from widget.storage.database import on_postgresql
 from widget.storage.database import run
@@ -21,6 +21,7 @@ from widget.storage.models import Campaign
 from widget.storage.models import Signature
 from widget.storage.models import SpentFormToken
 from widget.storage.models import signature_writes
+from widget.storage.models import uncounted_actions
 from widget.storage.models import utcnow
 
 
@@ -47,13 +48,16 @@ def record_signature(campaign_id, details, *, token, language, source, opted_in,
     unique key instead of failing, so simultaneous signatures never raise and never double count.
     A repeat runs the same statement as a first signature, so timing does not tell them apart.
 
+    Counted means written down in `uncounted_actions`, which the campaign's count includes at once;
+    one signature in FOLD_ONE_IN then adds the campaign's to its row (`fold_now_and_then`).
+
     One statement, so that the writes are one trip to the database, with nothing for a worker to
-    do between them while it holds the database's write lock (SQLite's file, PostgreSQL's row of
-    the campaign). On PostgreSQL, data-modifying WITH (`record_in_one_statement`), which on a
-    connection that commits each statement (the thread's own, from `connection_for_one_action`)
-    is a transaction of its own. On SQLite, which has no writes inside WITH, an insert into a view
-    whose trigger writes (`record_through_view`). Either goes to the session's connection or
-    straight to a thread's own driver connection (`run`).
+    do between them while it holds the database's write lock (on SQLite, the file's). On
+    PostgreSQL, data-modifying WITH (`record_in_one_statement`), which on a connection that
+    commits each statement (the thread's own, from `connection_for_one_action`) is a transaction
+    of its own. On SQLite, which has no writes inside WITH, an insert into a view whose trigger
+    writes (`record_through_view`). Either goes to the session's connection or straight to a
+    thread's own driver connection (`run`).
     """
     connection = in_transaction(connection)
     signature = {
@@ -75,8 +79,12 @@ def record_signature(campaign_id, details, *, token, language, source, opted_in,
     }
     forget_expired_tokens_now_and_then(connection)
     if on_postgresql(connection):
-        return record_in_one_statement(connection, token, signature, unchanged_since)
-    return record_through_view(connection, token, signature, unchanged_since)
+        outcome = record_in_one_statement(connection, token, signature, unchanged_since)
+    else:
+        outcome = record_through_view(connection, token, signature, unchanged_since)
+    if outcome is Outcome.SIGNED:
+        fold_now_and_then(connection, campaign_id)
+    return outcome
 
 
 #: How the trigger behind `signature_writes` (migration 0008) refuses a signature, writing nothing.
@@ -107,41 +115,40 @@ def record_through_view(connection, token, signature, unchanged_since):
 
 
 def record_in_one_statement(connection, token, signature, unchanged_since):
-    """The writes on PostgreSQL: one statement, so that on a connection that commits each
-    statement (`connection_for_one_action`) nothing waits on a worker between the count and the
-    commit. The campaign's row is locked first, and a campaign found closed or changed is CLOSED
-    with nothing written, its token left unspent."""
+    """The writes on PostgreSQL: one statement, one trip to the server, which on a connection that
+    commits each statement (`connection_for_one_action`) is a transaction of its own. A campaign
+    found closed or changed is CLOSED with nothing written, its token left unspent."""
     values = one_statement_values(token, signature, unchanged_since)
-    live, spent, counted = run(connection, one_statement(unchanged_since is not None), values).fetchone()
+    live, spent = run(connection, one_statement(unchanged_since is not None), values).fetchone()
     if not live:
         return Outcome.CLOSED
     if not spent:
         return Outcome.TOKEN_ALREADY_USED
-    return Outcome.SIGNED if counted else Outcome.CLOSED
+    return Outcome.SIGNED
 
 
 @cache
 def one_statement(checks_revisions):
-    """Lock the campaign's row if it is live (and unchanged, when asked); then, if it was, spend
-    the token; if that was its first use, insert the signature unless the email has signed; and
-    add 1 to the count if it was inserted, 0 if not. Answers whether each of the three went ahead."""
+    """If the campaign is live (and unchanged, when asked), spend the token; if that was its first
+    use, insert the signature unless the email has signed; and if it was inserted, write the
+    action down as not yet counted. Answers whether the campaign was live and the token spent.
+
+    The campaign's row is read, never locked or updated: every signer used to update it to count
+    themselves, and wait for the one before (docs/performance.md). A campaign closed while this
+    runs lets it finish, as any statement that began before the closing does."""
     campaigns = Campaign.__table__
     live = select(campaigns.c.id).where(*LIVE_CAMPAIGN)
     if checks_revisions:
         live = live.where(*UNCHANGED_SINCE)
-    live = live.with_for_update(key_share=True).cte("live")  # FOR NO KEY UPDATE
+    live = live.cte("live")
     spent = inserted_if(SpentFormToken.__table__, ("nonce", "expires_at"), live).cte("spent")
     signatures = Signature.__table__
     signed = inserted_if(signatures, [column.name for column in signatures.columns if not column.primary_key],
                          spent).cte("signed")
-    counted = (
-        campaigns.update()
-        .where(campaigns.c.id.in_(select(live.c.id)), exists(spent.select()))
-        .values(action_count=campaigns.c.action_count + select(func.count()).select_from(signed).scalar_subquery())
-        .returning(campaigns.c.id)
-        .cte("counted")
-    )
-    return select(exists(live.select()), exists(spent.select()), exists(counted.select()))
+    counted = uncounted_actions.insert().from_select(
+        ["campaign_id"], select(live.c.id).where(exists(signed.select()))).cte("counted")
+    # PostgreSQL runs a data-modifying WITH whether or not the answer reads it.
+    return select(exists(live.select()), exists(spent.select())).add_cte(counted)
 
 
 def inserted_if(table, names, condition):
@@ -154,8 +161,7 @@ def inserted_if(table, names, condition):
 
 
 def one_statement_values(token, signature, unchanged_since):
-    """What `one_statement` is run with. None of the names may be a column of campaigns: the
-    statement updates that table, and SQLAlchemy would take such a value as a new one for it."""
+    """What `one_statement` is run with."""
     return {
         "counted_campaign": signature["campaign_id"],
         **bound_as_row_of(SpentFormToken.__table__, {"nonce": token.nonce, "expires_at": token.expires_at}),
@@ -165,6 +171,6 @@ def one_statement_values(token, signature, unchanged_since):
 
 
 def bound_as_row_of(table, values):
-    """Values for `inserted_if`, named apart from the columns of the campaign the statement updates
-    (SQLAlchemy would take a `created_at` as a new value for the campaign's own)."""
+    """Values for `inserted_if`, each named after its table as well as its column, so that two
+    tables' columns of one name never take each other's value."""
     return {f"{table.name}.{name}": value for name, value in values.items()}

@@ -14,7 +14,10 @@ from sqlalchemy import String
 from sqlalchemy import Table
 from sqlalchemy import UniqueConstraint
 from sqlalchemy import event
+from sqlalchemy import func
+from sqlalchemy import select
 from sqlalchemy.orm import Mapped
+from sqlalchemy.orm import column_property
 from sqlalchemy.orm import mapped_column
 from sqlalchemy.orm import object_session
 
@@ -25,6 +28,31 @@ from widget.storage.base import JSONDocument
 
 def utcnow():
     return datetime.now(UTC)
+
+
+def campaign_key_checked_at_commit():
+    """The key from an action (a signature, a call, an uncounted action) to its campaign, checked
+    when the transaction commits rather than at the insert.
+
+    Checked at each insert, PostgreSQL share-locked the campaign's row for the key, and the same
+    transaction then updated that row to count the action: every concurrent signer's update had
+    to record the other lockers beside itself (a "multixact"), each later read of the row looked
+    all of them up, and under load that doubled the server's work per signature. Actions are now
+    counted without updating the row (`uncounted_actions`); checked at commit, the key still
+    takes the lock for the shortest time.
+    """
+    return ForeignKey("campaigns.id", ondelete="CASCADE", deferrable=True, initially="DEFERRED")
+
+
+#: Actions (a signature stored, a call reported) taken and not yet added to their campaign's
+#: `counted_actions`: one row each, inserted in the action's own transaction, so that no action
+#: updates the campaign's row. Now and then (`fold_uncounted_actions`) a campaign's are deleted
+#: and their number added to its row, in one transaction. A campaign's count is its
+#: `counted_actions` plus its rows here (`Campaign.action_count`), exact at every moment.
+uncounted_actions = Table(
+    "uncounted_actions", db.metadata,
+    Column("campaign_id", Integer, campaign_key_checked_at_commit(), nullable=False, index=True),
+)
 
 
 class Campaign(db.Model):
@@ -43,9 +71,15 @@ class Campaign(db.Model):
     settings: Mapped[dict[str, Any]]
     #: Hash of the definition last loaded, so loading an unchanged file changes nothing.
     definition_hash: Mapped[str] = mapped_column(String(64))
-    #: Signatures (or calls) counted so far, kept in step with each insert in the same transaction,
-    #: so showing the counter costs the same with one row or a million.
-    action_count: Mapped[int] = mapped_column(default=0, server_default="0")
+    #: Signatures (or calls) added to the count so far. Each action taken is first written down in
+    #: `uncounted_actions`, in the transaction that stores it, and now and then all of a campaign's
+    #: are added here at once (`fold_uncounted_actions`): updating this row with every action made
+    #: every signer wait for the row, and cost PostgreSQL more than storing the signature itself.
+    counted_actions: Mapped[int] = mapped_column(default=0, server_default="0")
+    #: Every action taken: those added to the count, plus those not added yet, which are few
+    #: whatever the number of signatures, so reading it costs the same with one row or a million.
+    action_count: Mapped[int] = column_property(counted_actions + select(func.count()).where(
+        uncounted_actions.c.campaign_id == id).correlate_except(uncounted_actions).scalar_subquery())
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     #: When the campaign file last changed (not when someone last signed).
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -110,19 +144,6 @@ def raise_revision(instance):
     the same moment by two servers both count and neither is refused."""
     if object_session(instance).is_modified(instance, include_collections=False):
         instance.revision = type(instance).revision + 1
-
-
-def campaign_key_checked_at_commit():
-    """The key from an action (a signature, a call) to its campaign, checked when the transaction
-    commits rather than at the insert.
-
-    The same transaction adds the action to the campaign's count. Checked at the insert,
-    PostgreSQL share-locks the campaign's row for the key, and every concurrent signer's count
-    update then has to record those lockers beside itself (a "multixact"): each later read of the
-    row looks all of them up, and under load that doubled the server's work per signature. Checked
-    at commit, the row is already this transaction's own, updated, and nothing is shared.
-    """
-    return ForeignKey("campaigns.id", ondelete="CASCADE", deferrable=True, initially="DEFERRED")
 
 
 class Signature(db.Model):
