@@ -8,9 +8,11 @@ import shutil
 import tempfile
 from contextlib import contextmanager
 
+import psycopg
 import pytest
 from flask.testing import FlaskClient
 from sqlalchemy import create_engine
+from sqlalchemy import event
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
@@ -21,6 +23,7 @@ from widget.campaigns.loader import load_campaign_files
 from widget.config import normalize_database_url
 from widget.extensions import db
 from widget.i18n import catalogs
+from widget.storage.database import own_sqlite_connection
 from widget.storage.database import upgrade_schema
 
 #: The server the suite makes its own throwaway database on.
@@ -199,6 +202,43 @@ def sign(client, slug="demo-petition", lang="es", headers=None, token=None, sour
     data = {"token": token, **SUPPORTER, **fields}
     data = {key: value for key, value in data.items() if value is not None}
     return client.post(f"/embed/{slug}{query}", data=data, headers={**SAME_ORIGIN, **(headers or {})})
+
+
+@contextmanager
+def statements_sent(app):
+    """A list that grows with each SQL statement the app sends from this thread (where the test
+    client answers), through the pool or straight to the driver on the thread's own connection."""
+    sent = []
+
+    def through_the_pool(connection, cursor, statement, *rest):
+        sent.append(statement)
+
+    def trace(statement):
+        # sqlite3 reports a statement again for each step a trigger runs: once is enough.
+        if not sent or sent[-1] != statement:
+            sent.append(statement)
+
+    def execute_on_psycopg(connection, statement, *arguments, **options):
+        sent.append(statement)
+        return psycopg_execute(connection, statement, *arguments, **options)
+
+    psycopg_execute = psycopg.Connection.execute
+    with app.app_context():
+        engine = db.engine
+        event.listen(engine, "before_cursor_execute", through_the_pool)
+        if engine.dialect.name == "sqlite":
+            with own_sqlite_connection() as own:
+                own.set_trace_callback(trace)
+        else:
+            psycopg.Connection.execute = execute_on_psycopg
+    try:
+        yield sent
+    finally:
+        event.remove(engine, "before_cursor_execute", through_the_pool)
+        if engine.dialect.name == "sqlite":
+            own.set_trace_callback(None)
+        else:
+            psycopg.Connection.execute = psycopg_execute
 
 
 def count_rows(app, model):

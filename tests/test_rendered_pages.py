@@ -6,13 +6,13 @@ import re
 
 import brotli
 import pytest
-from sqlalchemy import event
 
 from tests.conftest import SAME_ORIGIN
 from tests.conftest import SUPPORTER
 from tests.conftest import action_count
 from tests.conftest import form_token
 from tests.conftest import sign
+from tests.conftest import statements_sent
 from tests.test_call import single_district_zip
 from tests.test_call import start
 from tests.test_embedding import soup
@@ -24,25 +24,6 @@ from widget.extensions import db
 from widget.storage.models import Campaign
 
 PAGE = "/embed/demo-petition?lang=en"
-
-
-class Statements:
-    """The SQL statements the app sends while counting."""
-
-    def __init__(self, app):
-        with app.app_context():
-            self.engine = db.engine
-        self.sent = []
-
-    def record(self, conn, cursor, statement, *rest):
-        self.sent.append(statement)
-
-    def __enter__(self):
-        event.listen(self.engine, "before_cursor_execute", self.record)
-        return self.sent
-
-    def __exit__(self, *exc):
-        event.remove(self.engine, "before_cursor_execute", self.record)
 
 
 def kept_pages(app):
@@ -58,7 +39,7 @@ def nonce(response):
 
 def test_a_page_asked_for_again_costs_one_query_and_differs_only_in_token_and_nonce(app, client):
     first = client.get(PAGE)
-    with Statements(app) as sent:
+    with statements_sent(app) as sent:
         again = client.get(PAGE)
     assert len(sent) == 1 and "campaigns" in sent[0]
 
@@ -157,7 +138,7 @@ def test_under_load_the_database_is_asked_once_a_second_and_the_page_then_catche
     monkeypatch.setattr(rendered, "monotonic", lambda: now[0])
     client.get(PAGE)
     token = form_token(client.get(PAGE))
-    with Statements(app) as sent:
+    with statements_sent(app) as sent:
         pages = [client.get(PAGE) for _ in range(5)]
     assert sent == [] and len({form_token(page) for page in pages} | {token}) == 6
 
@@ -165,14 +146,14 @@ def test_under_load_the_database_is_asked_once_a_second_and_the_page_then_catche
     now[0] += 0.5
     assert soup(client.get(PAGE)).find("progress")["value"] == "0"  # half a second behind, at most one
     now[0] += 0.5
-    with Statements(app) as sent:
+    with statements_sent(app) as sent:
         caught_up = client.get(PAGE)
     assert soup(caught_up).find("progress")["value"] == "1" and len(sent) > 1  # checked, then rendered again
 
 
 def test_call_pages_are_kept_too_and_each_token_starts_one_call_in(app, client):
     client.get("/embed/demo-call?lang=en")
-    with Statements(app) as sent:
+    with statements_sent(app) as sent:
         client.get("/embed/demo-call?lang=en")
     assert len(sent) == 1
     for _ in range(2):

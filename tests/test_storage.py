@@ -404,3 +404,19 @@ def test_a_threads_own_postgresql_connection_commits_each_statement_and_raises_a
         assert own.closed
         with own_postgresql_connection() as fresh:
             assert fresh is not own and fresh.execute("SELECT 1").fetchone() == (1,)
+
+
+def test_a_read_on_a_broken_postgresql_connection_is_asked_again_on_a_fresh_one(postgresql_app):
+    """After the server restarts, the first request a worker answers finds its own connection
+    broken: the read is asked again, as the pool's ping would have done, and nobody sees a 503."""
+    assert postgresql_app.test_cli_runner().invoke(args=["setup"]).exit_code == 0
+    client = postgresql_app.test_client()
+    assert client.get("/api/v1/campaigns/demo-petition").status_code == 200
+    with postgresql_app.app_context(), own_postgresql_connection() as own:
+        before = own.info.backend_pid
+        db.session.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": before})
+        db.session.commit()
+    answer = client.get("/api/v1/campaigns/demo-petition")
+    assert answer.status_code == 200 and answer.get_json()["count"] == 0
+    with postgresql_app.app_context(), own_postgresql_connection() as own:
+        assert own.info.backend_pid != before

@@ -30,7 +30,6 @@ from widget.call.visit import read_visit
 from widget.call.visit import visit_token
 from widget.embedding.page import redirect_to_thanks
 from widget.embedding.page import widget_context
-from widget.extensions import db
 from widget.forms import HONEYPOT_FIELD
 from widget.forms import TRY_AGAIN
 from widget.forms import clean_text
@@ -40,6 +39,7 @@ from widget.phones import readable
 from widget.security.form_token import issue_form_token
 from widget.security.form_token import spend_form_token
 from widget.sharing.panel import share_panel
+from widget.storage.database import own_connection
 
 #: The Capitol switchboard: it puts callers through to any member's office.
 SWITCHBOARD = "+12022243121"
@@ -126,10 +126,10 @@ def start_calling(context):
         targets = lookup.targets
     else:
         targets = fixed_targets(campaign.settings["targets"])
-    if not spend_form_token(screening.token):
-        db.session.rollback()
-        return render_start(context, form, notice=TRY_AGAIN, status=400)
-    db.session.commit()
+    with own_connection() as connection:
+        if not spend_form_token(screening.token, connection):
+            return render_start(context, form, notice=TRY_AGAIN, status=400)
+        connection.commit()
     visit = CallVisit.start([target.key for target in targets], lookup.zip_code if lookup else None,
                             form["given_name"].data, form["city"].data)
     return render_step(context, visit, lookup)

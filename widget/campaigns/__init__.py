@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from widget.campaigns.schema import SLUG_PATTERN
 from widget.extensions import db
+from widget.storage.database import read_one
 from widget.storage.models import Campaign
 
 SLUG = re.compile(SLUG_PATTERN)
@@ -45,14 +46,18 @@ def find_public_campaign(slug):
 
     Each worker remembers the campaigns it has shown; every request still asks the database for
     the campaign's status, count and revision (raised by every change through the models), so
-    what it remembers is never out of date. The campaign is a fresh object, in no session: views
-    only read it. It is kept on `g` so the language chosen for the response can depend on it.
+    what it remembers is never out of date. That one small query goes straight to the thread's
+    own connection (`read_one`); the rest is read through the session, only when it changed. The
+    campaign is a fresh object, in no session: views only read it. It is kept on `g` so the
+    language chosen for the response can depend on it.
     """
     if not SLUG.match(slug):
         abort(404)
-    connection = db.session.connection()
-    state = connection.execute(CURRENT_STATE, {"slug": slug}).mappings().first()
-    if state is None or state["status"] not in PUBLIC_STATUSES:
+    found = read_one(CURRENT_STATE, {"slug": slug})
+    if found is None:
+        abort(404)
+    state = dict(zip(CURRENT_STATE.selected_columns.keys(), found, strict=True))
+    if state["status"] not in PUBLIC_STATUSES:
         abort(404)
     # By campaign: the version it was read at, and its definition. Threads share it; each
     # step is one dictionary operation, and two threads reading the same version agree.
@@ -60,7 +65,7 @@ def find_public_campaign(slug):
     version = (state["revision"], state["definition_hash"])
     kept = remembered.get(state["id"])
     if kept is None or kept[0] != version:
-        kept = (version, dict(connection.execute(DEFINITION, {"id": state["id"]}).mappings().one()))
+        kept = (version, dict(db.session.execute(DEFINITION, {"id": state["id"]}).mappings().one()))
         remembered[state["id"]] = kept
     campaign = Campaign(**kept[1], **state)
     g.campaign = campaign

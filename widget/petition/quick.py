@@ -44,7 +44,7 @@ from widget.security.limits import count_action_outside_flask
 from widget.security.limits import posted_email
 from widget.security.origin import OUR_PAGES
 from widget.security.privacy import ip_digest
-from widget.storage.database import connection_for_one_action
+from widget.storage.database import own_connection
 
 log = logging.getLogger(__name__)
 
@@ -115,7 +115,7 @@ class QuickSignatures:
         if not count_action_outside_flask(self.app, environ, slug, email):
             return False
         try:
-            with connection_for_one_action() as connection:
+            with own_connection() as connection:
                 outcome = record_signature(
                     signing.campaign.id, **signing.recorded(form), token=screening.token,
                     ip_digest=ip_digest(environ.get("REMOTE_ADDR")), connection=connection,

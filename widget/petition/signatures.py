@@ -54,7 +54,7 @@ def record_signature(campaign_id, details, *, token, language, source, opted_in,
     One statement, so that the writes are one trip to the database, with nothing for a worker to
     do between them while it holds the database's write lock (on SQLite, the file's). On
     PostgreSQL, data-modifying WITH (`record_in_one_statement`), which on a connection that
-    commits each statement (the thread's own, from `connection_for_one_action`) is a transaction
+    commits each statement (the thread's own, from `own_connection`) is a transaction
     of its own. On SQLite, which has no writes inside WITH, an insert into a view whose trigger
     writes (`record_through_view`). Either goes to the session's connection or straight to a
     thread's own driver connection (`run`).
@@ -116,7 +116,7 @@ def record_through_view(connection, token, signature, unchanged_since):
 
 def record_in_one_statement(connection, token, signature, unchanged_since):
     """The writes on PostgreSQL: one statement, one trip to the server, which on a connection that
-    commits each statement (`connection_for_one_action`) is a transaction of its own. A campaign
+    commits each statement (`own_connection`) is a transaction of its own. A campaign
     found closed or changed is CLOSED with nothing written, its token left unspent."""
     values = one_statement_values(token, signature, unchanged_since)
     live, spent = run(connection, one_statement(unchanged_since is not None), values).fetchone()

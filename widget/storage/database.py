@@ -68,21 +68,22 @@ def in_transaction(connection=None):
 
 
 def insert_ignoring_conflict(model, connection=None, **values):
-    """Insert a row unless a unique key already holds one; True when the row was added.
+    """Insert a row unless a unique key already holds one; True when the row was added. On the
+    connection given (one of the thread's own too), else the session's.
 
     The database settles races between simultaneous inserts, so nothing is counted twice and
     no one gets an error page for a duplicate.
     """
     connection = in_transaction(connection)
-    statement = insert_ignoring_conflict_statement(model.__table__, connection.dialect.name)
-    return connection.execute(statement, values).first() is not None
+    statement = insert_ignoring_conflict_statement(model.__table__, on_postgresql(connection))
+    return run(connection, statement, values).fetchone() is not None
 
 
 @cache
-def insert_ignoring_conflict_statement(table, dialect_name):
-    """One statement per table, built once: the columns come from each call's values, and
-    SQLAlchemy compiles each set of columns once."""
-    dialect = postgresql if dialect_name == "postgresql" else sqlite
+def insert_ignoring_conflict_statement(table, for_postgresql):
+    """One statement per table, built once: through SQLAlchemy, the columns come from each call's
+    values; straight to the driver (`run`), every column is bound, and must be given."""
+    dialect = postgresql if for_postgresql else sqlite
     # A returned row is the portable way to learn whether the insert happened
     # (psycopg reports rowcount -1 for this statement).
     return dialect.insert(table).on_conflict_do_nothing().returning(*table.primary_key.columns)
@@ -108,16 +109,17 @@ UNCHANGED_SINCE = (
 
 
 @contextmanager
-def connection_for_one_action():
-    """A connection to write one supporter's action on, straight to the database driver (`run`
-    sends statements to it); the caller commits when the action is taken, and whatever it has not
-    committed is rolled back at the end.
+def own_connection():
+    """This thread's own connection to the database, straight to the driver (`run` sends
+    statements to it), for what every supporter's request reads or writes. A write's caller
+    commits when the action is taken, and whatever it has not committed is rolled back at the end.
 
     On a SQLite file, this thread's own sqlite3 connection (`own_sqlite_connection`); a database
     in memory lives in its pool's one connection, and stays there. On PostgreSQL, this thread's
     own psycopg connection, which commits each statement as it ends (`own_postgresql_connection`).
-    Under load, checking a connection out of the pool and in again, and SQLAlchemy's execution
-    around one statement, cost a signature more than the statement itself (docs/performance.md).
+    Under load, checking a connection out of the pool and in again (on PostgreSQL with a ping, and
+    a transaction begun and rolled back), and SQLAlchemy's execution around one statement, cost a
+    request more than the statement itself (docs/performance.md).
     """
     engine = db.engine
     if engine.dialect.name == "sqlite" and isinstance(engine.pool, QueuePool):
@@ -129,6 +131,20 @@ def connection_for_one_action():
     else:
         with engine.connect() as connection:
             yield connection
+
+
+def read_one(statement, values):
+    """The first row a query finds, read on this thread's own connection. Reading is always safe
+    to try again: a PostgreSQL connection found broken (the server restarted since it was made) is
+    replaced and asked once more, as the pool's ping would have done."""
+    try:
+        with own_connection() as connection:
+            return run(connection, statement, values).fetchone()
+    except DBAPIError as error:
+        if not error.connection_invalidated:
+            raise
+    with own_connection() as connection:
+        return run(connection, statement, values).fetchone()
 
 
 class OwnConnections(threading.local):
@@ -148,7 +164,11 @@ def own_driver_connection(engine):
     connection = _own.by_pool.get(engine.pool)
     if connection is not None:
         return connection, False
-    pooled = engine.raw_connection()
+    driver_error = engine.dialect.loaded_dbapi.Error
+    try:
+        pooled = engine.raw_connection()
+    except driver_error as error:  # raised as the pool raises it through SQLAlchemy's connections
+        raise DBAPIError.instance(None, None, error, driver_error, dialect=engine.dialect) from error
     pooled.detach()
     connection = _own.by_pool[engine.pool] = pooled.dbapi_connection
     weakref.finalize(engine.pool, connection.close)
