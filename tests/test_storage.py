@@ -332,16 +332,20 @@ def test_sqlite_without_a_writer_lock_file_still_writes(tmp_path, caplog):
     engine.dispose()
 
 
+def spend_an_expired_and_a_current_token(now):
+    db.session.add_all([SpentFormToken(nonce="expired-nonce", expires_at=now - timedelta(minutes=1)),
+                        # Expired only if `now` were written otherwise (on SQLite "...+00:00" sorts after).
+                        SpentFormToken(nonce="current-nonce", expires_at=now)])
+    db.session.commit()
+
+
 def test_a_threads_own_sqlite_connection_converts_values_and_raises_as_the_pool_does(sqlite_app):
     """Statements sent straight to sqlite3 (`run`) compare times as SQLAlchemy stores them, and a
     failure there is the same SQLAlchemy error the 503 page reads, with nothing left half-done
     and the writer queue let go."""
     now = utcnow()
     with sqlite_app.app_context():
-        db.session.add_all([SpentFormToken(nonce="expired-nonce", expires_at=now - timedelta(minutes=1)),
-                            # Expired only if `now` were written otherwise ("...+00:00" sorts after).
-                            SpentFormToken(nonce="current-nonce", expires_at=now)])
-        db.session.commit()
+        spend_an_expired_and_a_current_token(now)
         with own_sqlite_connection() as own:
             run(own, FORGET_EXPIRED, {"now": now})
             own.commit()
@@ -384,9 +388,7 @@ def test_a_threads_own_postgresql_connection_commits_each_statement_and_raises_a
     connection in use: only a lost connection is replaced."""
     now = utcnow()
     with postgresql_app.app_context():
-        db.session.add_all([SpentFormToken(nonce="expired-nonce", expires_at=now - timedelta(minutes=1)),
-                            SpentFormToken(nonce="current-nonce", expires_at=now)])
-        db.session.commit()
+        spend_an_expired_and_a_current_token(now)
         with own_postgresql_connection() as own:
             backend = own.info.backend_pid
             run(own, FORGET_EXPIRED, {"now": now})  # no commit: the statement committed itself
