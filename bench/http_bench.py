@@ -225,7 +225,7 @@ def fill_signatures(database_url, count):
             "false, false, CURRENT_TIMESTAMP FROM ({numbers}) AS numbers"
         )
         connection.execute(text(insert.format(numbers=numbers)), {"campaign": campaign, "count": count})
-        connection.execute(text("UPDATE campaigns SET counted_actions = counted_actions + :count WHERE id = :campaign"),
+        connection.execute(text("UPDATE campaigns SET action_count = action_count + :count WHERE id = :campaign"),
                            {"campaign": campaign, "count": count})
     engine.dispose()
 

@@ -23,8 +23,8 @@ from widget.campaigns.loader import load_campaign_files
 from widget.config import normalize_database_url
 from widget.extensions import db
 from widget.i18n import catalogs
-from widget.storage.database import own_sqlite_connection
 from widget.storage.database import upgrade_schema
+from widget.storage.driver import own_sqlite_connection
 
 #: The server the suite makes its own throwaway database on.
 POSTGRES_SERVER = os.environ.get(
@@ -207,19 +207,20 @@ def sign(client, slug="demo-petition", lang="es", headers=None, token=None, sour
 @contextmanager
 def statements_sent(app):
     """A list that grows with each SQL statement the app sends from this thread (where the test
-    client answers), through the pool or straight to the driver on the thread's own connection."""
+    client answers), each as (its first word, where it went): "pool", or the thread's own
+    connection, "own" (on PostgreSQL, "own, autocommit" when the statement commits itself)."""
     sent = []
 
     def through_the_pool(connection, cursor, statement, *rest):
-        sent.append(statement)
+        sent.append((statement.split(None, 1)[0], "pool"))
 
     def trace(statement):
         # sqlite3 reports a statement again for each step a trigger runs: once is enough.
-        if not sent or sent[-1] != statement:
-            sent.append(statement)
+        if not sent or sent[-1] != (statement.split(None, 1)[0], "own"):
+            sent.append((statement.split(None, 1)[0], "own"))
 
     def execute_on_psycopg(connection, statement, *arguments, **options):
-        sent.append(statement)
+        sent.append((statement.split(None, 1)[0], "own, autocommit" if connection.autocommit else "own"))
         return psycopg_execute(connection, statement, *arguments, **options)
 
     psycopg_execute = psycopg.Connection.execute

@@ -1,6 +1,8 @@
 """The call widget: Congress by ZIP code, fixed numbers, scripts, and every call counted once."""
 
 import re
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC
 from datetime import date
 from datetime import datetime
@@ -12,6 +14,7 @@ from tests.conftest import SAME_ORIGIN
 from tests.conftest import action_count
 from tests.conftest import count_rows
 from tests.conftest import form_token
+from tests.conftest import sign
 from tests.congress_sources import SOURCE
 from tests.congress_sources import TODAY
 from tests.congress_sources import expected_names
@@ -29,6 +32,7 @@ from widget.call.script import fill_script
 from widget.extensions import db
 from widget.phones import e164
 from widget.phones import readable
+from widget.storage import counting
 from widget.storage.models import CallReport
 from widget.storage.models import Campaign
 
@@ -421,6 +425,37 @@ def test_an_unknown_zip_code_explains_post_office_boxes(client):
 def test_a_missing_zip_code_is_asked_for(client):
     response = start(client, postal_code="")
     assert response.status_code == 422 and "Please enter your ZIP code." in words(response)
+
+
+def test_a_first_step_sent_twice_asks_to_send_it_again_with_the_form_filled(app, client, noon):
+    """The form token is spent on the thread's own connection; the second time, the form comes
+    back filled in, and nothing is left holding the database (a signature goes through after)."""
+    token = form_token(client.get("/embed/demo-call?lang=en"))
+    data = {"token": token, "step": "start", "postal_code": single_district_zip()}
+    assert client.post("/embed/demo-call?lang=en", data=data, headers=SAME_ORIGIN).status_code == 200
+    again = client.post("/embed/demo-call?lang=en", data=data, headers=SAME_ORIGIN)
+    assert again.status_code == 400 and "it was already sent" in words(again)
+    assert soup(again).find("input", attrs={"name": "postal_code"})["value"] == data["postal_code"]
+    assert sign(client).status_code == 303
+
+
+def test_calls_reported_from_many_visits_at_once_are_each_counted_once(app, noon, monkeypatch):
+    """Eight callers at once, three offices each, and every report first adds up the campaign's
+    uncounted ones: however they interleave, each call is counted once."""
+    monkeypatch.setattr(counting, "FOLD_ONE_IN", 1)
+    start_together = threading.Barrier(8)
+
+    def call_everyone(_):
+        client = app.test_client()
+        step = start(client, postal_code=single_district_zip())
+        start_together.wait()
+        for _ in range(3):
+            step = report(client, step, "left_voicemail")
+        return step.status_code
+
+    with ThreadPoolExecutor(8) as pool:
+        assert list(pool.map(call_everyone, range(8))) == [303] * 8  # on to the thank-you
+    assert action_count(app, "demo-call") == count_rows(app, CallReport) == 24
 
 
 def test_reporting_each_call_moves_on_and_counts_it_once(app, client, noon):

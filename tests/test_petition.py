@@ -14,6 +14,7 @@ from sqlalchemy import func
 from sqlalchemy import select
 from sqlalchemy import text
 from sqlalchemy import update
+from sqlalchemy.exc import OperationalError
 from werkzeug.datastructures import MultiDict
 
 from tests.conftest import DEMO_SLUGS
@@ -25,12 +26,12 @@ from tests.conftest import form_token
 from tests.conftest import sign
 from widget.extensions import db
 from widget.organizers.privacy import erase_supporter
+from widget.petition.signatures import UNCHANGED_SINCE
 from widget.petition.signatures import Outcome
 from widget.petition.signatures import one_statement_values
 from widget.petition.signatures import record_signature
 from widget.security.form_token import FormToken
-from widget.storage import database
-from widget.storage.database import UNCHANGED_SINCE
+from widget.storage import counting
 from widget.storage.models import Campaign
 from widget.storage.models import Signature
 from widget.storage.models import SpentFormToken
@@ -743,7 +744,7 @@ def test_the_count_stays_exact_while_uncounted_actions_are_added_up_at_the_same_
     """Each signature writes itself down as uncounted, and here every one then adds up all of its
     campaign's at once, from eight threads at a time: however the two interleave, each signature
     is counted once. An erasure takes one back, added up or not yet."""
-    monkeypatch.setattr(database, "FOLD_ONE_IN", 1)
+    monkeypatch.setattr(counting, "FOLD_ONE_IN", 1)
     emails = [f"person{number}@example.org" for number in range(24)]
     start = threading.Barrier(8)
 
@@ -764,6 +765,40 @@ def test_the_count_stays_exact_while_uncounted_actions_are_added_up_at_the_same_
     with app.app_context():
         erase_supporter("person3@example.org")
     assert action_count(app) == count_rows(app, Signature) == 23
+
+
+def test_erasing_a_signature_not_yet_added_up_takes_it_off_the_count(app, client, monkeypatch):
+    monkeypatch.setattr(counting, "FOLD_ONE_IN", 10**9)
+    assert sign(client, email="una@example.org").status_code == sign(client, email="otra@example.org").status_code
+
+    def counts():
+        with app.app_context():
+            db.session.expire_all()
+            return db.session.execute(select(Campaign.counted_actions, Campaign.action_count)
+                                      .where(Campaign.slug == "demo-petition")).one()
+
+    assert counts() == (0, 2)
+    with app.app_context():
+        assert erase_supporter("una@example.org") == {"demo-petition": 1}
+    assert counts() == (-1, 1)
+    with app.app_context():
+        campaign = db.session.scalar(select(Campaign.id).where(Campaign.slug == "demo-petition"))
+        counting.fold_uncounted_actions(db.session.connection(), campaign)
+        db.session.commit()
+    assert counts() == (1, 1) and count_rows(app, Signature) == 1
+
+
+def test_a_signature_whose_adding_up_fails_is_not_stored(app, client, monkeypatch):
+    """Adding up comes first, so that a failure there leaves nothing stored, as the 503 says."""
+    def fail(connection, campaign_id):
+        raise OperationalError("adding up", {}, Exception("the server went away"))
+
+    assert sign(client, email="primera@example.org").status_code == 303  # Flask, then before Flask
+    monkeypatch.setattr(counting, "FOLD_ONE_IN", 1)
+    monkeypatch.setattr(counting, "fold_uncounted_actions", fail)
+    refused = sign(client, email="segunda@example.org")
+    assert refused.status_code == 503 and "No se guardó nada" in text_of(refused)
+    assert action_count(app) == count_rows(app, Signature) == 1
 
 
 def test_a_post_from_a_typed_in_address_is_accepted(client):

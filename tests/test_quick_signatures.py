@@ -7,7 +7,6 @@ import time
 from contextlib import contextmanager
 from urllib.parse import urlencode
 
-import psycopg
 import pytest
 from flask import request_started
 from hypothesis import HealthCheck
@@ -29,15 +28,18 @@ from tests.conftest import empty_postgres
 from tests.conftest import make_app
 from tests.conftest import sign
 from tests.conftest import sqlite_copy
+from tests.conftest import statements_sent
 from widget.campaigns.loader import campaign_files
 from widget.campaigns.loader import load_campaign_files
 from widget.embedding import partners
 from widget.extensions import db
 from widget.petition.quick import QuickSignatures
+from widget.security import form_token
 from widget.security.form_token import issue_form_token
-from widget.storage.database import own_postgresql_connection
-from widget.storage.database import own_sqlite_connection
+from widget.storage import counting
 from widget.storage.database import upgrade_schema
+from widget.storage.driver import own_postgresql_connection
+from widget.storage.driver import own_sqlite_connection
 from widget.storage.models import Campaign
 from widget.storage.models import Signature
 
@@ -115,51 +117,23 @@ def test_after_flask_takes_a_signature_the_next_ones_are_taken_before_it(app, cl
 
 def test_a_signature_taken_before_flask_is_one_statement_on_the_threads_own_connection(app, client, monkeypatch):
     """Straight to the driver, on a connection of the thread's own: nothing goes through the pool.
-    On PostgreSQL the one statement commits itself, so the campaign's row, which every signer's
-    count updates, is locked only while the server runs it, not until a worker gets round to
-    sending COMMIT. On SQLite the one statement (an insert into a view, whose trigger writes) runs
-    in a transaction of its own."""
+    On PostgreSQL the one statement commits itself: nothing it writes waits for a worker to get
+    round to sending COMMIT. On SQLite the one statement (an insert into a view, whose trigger
+    writes) runs in a transaction of its own."""
     assert sign(client, email="primera@example.org").status_code == 303
-    statements = []
-    pooled = []
-
-    def trace(statement):
-        # sqlite3 reports the insert again for each step its trigger runs: once is enough here.
-        if not statements or statements[-1][0] != statement.split(None, 1)[0]:
-            statements.append((statement.split(None, 1)[0], "sqlite3"))
-
-    def execute_on_psycopg(connection, statement, *arguments, **options):
-        statements.append((statement.split(None, 1)[0], "autocommit" if connection.autocommit else "transaction"))
-        return psycopg_execute(connection, statement, *arguments, **options)
-
-    def through_the_pool(connection, cursor, statement, *arguments):
-        pooled.append(statement)
-
-    psycopg_execute = psycopg.Connection.execute
+    # Not the occasional clear-out of expired tokens, nor adding up the uncounted signatures.
+    monkeypatch.setattr(form_token, "PURGE_ONE_IN", 10**9)
+    monkeypatch.setattr(counting, "FOLD_ONE_IN", 10**9)
+    with statements_sent(app) as sent, requests_reaching_flask(app) as reached:
+        response = post(client, {"token": token(app), **PERSON, "email": "segunda@example.org"})
+    assert response.status_code == 303 and not reached
+    assert action_count(app) == count_rows(app, Signature) == 2
     with app.app_context():
-        dialect = db.engine.dialect.name
-        event.listen(db.engine, "before_cursor_execute", through_the_pool)
-        if dialect == "sqlite":
-            with own_sqlite_connection() as own:  # the test client answers in this thread
-                own.set_trace_callback(trace)
-        else:
-            monkeypatch.setattr(psycopg.Connection, "execute", execute_on_psycopg)
-        try:
-            with requests_reaching_flask(app) as reached:
-                response = post(client, {"token": token(app), **PERSON, "email": "segunda@example.org"})
-                assert not reached
-        finally:
-            event.remove(db.engine, "before_cursor_execute", through_the_pool)
-            monkeypatch.undo()
-            if dialect == "sqlite":
-                own.set_trace_callback(None)
-    assert response.status_code == 303 and action_count(app) == count_rows(app, Signature) == 2
-    assert pooled == []
-    statements = [statement for statement in statements if statement[0] != "DELETE"]  # the occasional clear-out
-    if dialect == "postgresql":
-        assert statements == [("WITH", "autocommit")]
+        on_postgresql = db.engine.dialect.name == "postgresql"
+    if on_postgresql:
+        assert sent == [("WITH", "own, autocommit")]
     else:
-        assert statements == [("BEGIN", "sqlite3"), ("INSERT", "sqlite3"), ("COMMIT", "sqlite3")]
+        assert sent == [("BEGIN", "own"), ("INSERT", "own"), ("COMMIT", "own")]
 
 
 def test_a_threads_own_postgresql_connection_found_broken_leaves_the_signature_to_flask(postgres_url):

@@ -41,7 +41,7 @@ def test_a_page_asked_for_again_costs_one_query_and_differs_only_in_token_and_no
     first = client.get(PAGE)
     with statements_sent(app) as sent:
         again = client.get(PAGE)
-    assert len(sent) == 1 and "campaigns" in sent[0]
+    assert [word for word, _ in sent] == ["SELECT"]
 
     assert again.status_code == 200 and again.headers["Content-Length"] == str(len(again.data))
     assert form_token(first) != form_token(again) and nonce(first) != nonce(again)

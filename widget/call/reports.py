@@ -7,7 +7,7 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 
 from widget.extensions import db
-from widget.storage.database import count_actions
+from widget.storage.counting import count_actions
 from widget.storage.database import insert_ignoring_conflict
 from widget.storage.models import CallReport
 from widget.storage.models import utcnow

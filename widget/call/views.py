@@ -39,7 +39,7 @@ from widget.phones import readable
 from widget.security.form_token import issue_form_token
 from widget.security.form_token import spend_form_token
 from widget.sharing.panel import share_panel
-from widget.storage.database import own_connection
+from widget.storage.driver import own_connection
 
 #: The Capitol switchboard: it puts callers through to any member's office.
 SWITCHBOARD = "+12022243121"
@@ -126,10 +126,14 @@ def start_calling(context):
         targets = lookup.targets
     else:
         targets = fixed_targets(campaign.settings["targets"])
+    # Spent on the thread's own connection, as a signature is; the page is made after, with the
+    # connection let go (on SQLite, the host's writer queue with it).
     with own_connection() as connection:
-        if not spend_form_token(screening.token, connection):
-            return render_start(context, form, notice=TRY_AGAIN, status=400)
-        connection.commit()
+        spent = spend_form_token(screening.token, connection)
+        if spent:
+            connection.commit()
+    if not spent:
+        return render_start(context, form, notice=TRY_AGAIN, status=400)
     visit = CallVisit.start([target.key for target in targets], lookup.zip_code if lookup else None,
                             form["given_name"].data, form["city"].data)
     return render_step(context, visit, lookup)

@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from widget.campaigns.schema import SLUG_PATTERN
 from widget.extensions import db
-from widget.storage.database import read_one
+from widget.storage.driver import read_one
 from widget.storage.models import Campaign
 
 SLUG = re.compile(SLUG_PATTERN)
@@ -32,11 +32,11 @@ CURRENT_STATE = select(
     campaigns.c.id, campaigns.c.status, Campaign.action_count.expression.label("action_count"), campaigns.c.revision,
     campaigns.c.definition_hash,
 ).where(campaigns.c.slug == bindparam("slug"))
+STATE_COLUMNS = tuple(CURRENT_STATE.selected_columns.keys())
 
-#: The rest, which only a new revision or definition changes: read again only then (the part of
-#: the count already added up is part of the state above).
-DEFINITION = select(*(column for column in campaigns.c
-                      if column.name not in CURRENT_STATE.selected_columns and column.name != "counted_actions")).where(
+#: The rest, which only a new revision or definition changes: read again only then. (The column
+#: `action_count` is the part of the count already added up: the state has the whole count.)
+DEFINITION = select(*(column for column in campaigns.c if column.name not in STATE_COLUMNS)).where(
     campaigns.c.id == bindparam("id")
 )
 
@@ -56,7 +56,7 @@ def find_public_campaign(slug):
     found = read_one(CURRENT_STATE, {"slug": slug})
     if found is None:
         abort(404)
-    state = dict(zip(CURRENT_STATE.selected_columns.keys(), found, strict=True))
+    state = dict(zip(STATE_COLUMNS, found, strict=True))
     if state["status"] not in PUBLIC_STATUSES:
         abort(404)
     # By campaign: the version it was read at, and its definition. Threads share it; each

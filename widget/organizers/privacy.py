@@ -39,22 +39,19 @@ def erase_supporter(address):
         # Rows keyed before a change of secret key still carry the address itself.
         func.lower(Signature.email) == normalized.lower(),
     )
-    found = db.session.execute(
-        select(Signature.id, Signature.campaign_id, Campaign.slug).join(Campaign).where(matches)
-    ).all()
-    removed = Counter((campaign_id, slug) for _, campaign_id, slug in found)
-    if found:
-        # Campaign rows first, in order, then signatures: two erasures at once never wait on each
-        # other in a circle. The part of the count already added up goes down; the total is that
-        # plus the uncounted actions, so it goes down alike if these were not added up yet.
-        for (campaign_id, _), count in sorted(removed.items()):
-            db.session.execute(
-                update(Campaign).where(Campaign.id == campaign_id)
-                .values(counted_actions=Campaign.counted_actions - count)
-            )
-        db.session.execute(Signature.__table__.delete().where(Signature.id.in_([row.id for row in found])))
+    # Deleted first, and counted by what was deleted: of two erasures of one address at once, the
+    # second finds the rows gone and takes nothing off the counts.
+    deleted = db.session.execute(
+        Signature.__table__.delete().where(matches).returning(Signature.campaign_id)).scalars().all()
+    removed = Counter(deleted)
+    # The part of each count already added up goes down, campaigns in order; the total is that
+    # plus the uncounted actions, so it goes down alike if these were not added up yet.
+    for campaign_id, count in sorted(removed.items()):
+        db.session.execute(
+            update(Campaign).where(Campaign.id == campaign_id).values(counted_actions=Campaign.counted_actions - count))
+    slugs = dict(db.session.execute(select(Campaign.id, Campaign.slug).where(Campaign.id.in_(removed))).all())
     db.session.commit()
-    return {slug: count for (_, slug), count in sorted(removed.items(), key=lambda item: item[0][1])}
+    return dict(sorted((slugs[campaign_id], count) for campaign_id, count in removed.items()))
 
 
 def apply_retention(days):

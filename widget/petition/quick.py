@@ -44,7 +44,7 @@ from widget.security.limits import count_action_outside_flask
 from widget.security.limits import posted_email
 from widget.security.origin import OUR_PAGES
 from widget.security.privacy import ip_digest
-from widget.storage.database import own_connection
+from widget.storage.driver import own_connection
 
 log = logging.getLogger(__name__)
 

@@ -11,18 +11,27 @@ from sqlalchemy.exc import IntegrityError
 
 from widget.forms import email_key
 from widget.security.form_token import forget_expired_tokens_now_and_then
-from widget.storage.database import LIVE_CAMPAIGN
-from widget.storage.database import UNCHANGED_SINCE
-from widget.storage.database import fold_now_and_then
+from widget.storage.counting import LIVE_CAMPAIGN
+from widget.storage.counting import fold_now_and_then
 from widget.storage.database import in_transaction
-from widget.storage.database import on_postgresql
-from widget.storage.database import run
+from widget.storage.driver import on_postgresql
+from widget.storage.driver import run
 from widget.storage.models import Campaign
+from widget.storage.models import Partner
 from widget.storage.models import Signature
 from widget.storage.models import SpentFormToken
 from widget.storage.models import signature_writes
 from widget.storage.models import uncounted_actions
 from widget.storage.models import utcnow
+
+campaigns = Campaign.__table__
+#: Neither the campaign nor the partner (by code, which may name none) has changed since the
+#: given revisions (on SQLite, the trigger behind `signature_writes` checks the same).
+UNCHANGED_SINCE = (
+    campaigns.c.revision == bindparam("campaign_revision"),
+    select(Partner.revision).where(Partner.code == bindparam("partner")).scalar_subquery()
+    .is_not_distinct_from(bindparam("partner_revision")),
+)
 
 
 class Outcome(enum.Enum):
@@ -40,16 +49,20 @@ def record_signature(campaign_id, details, *, token, language, source, opted_in,
     """Store one signature and count it, in one statement on the connection (else the session's
     connection, in its transaction). The caller commits when the outcome is SIGNED and rolls back
     otherwise: nothing of the signature was written then, but the transaction is still open (and
-    on SQLite holds the host's writer lock). With `unchanged_since` (the campaign's revision, the
-    partner code and its revision, as keywords), a campaign or partner changed since is CLOSED too.
+    on SQLite holds the host's writer lock). On a connection that commits each statement (the
+    thread's own, on PostgreSQL) the statement has committed itself, or written nothing, and the
+    caller's commit or rollback changes nothing. With `unchanged_since` (the campaign's revision,
+    the partner code and its revision, as keywords), a campaign or partner changed since is
+    CLOSED too.
 
     The campaign is checked first, then the token: a used token on a closed campaign is CLOSED.
     The same email on the same campaign is stored and counted once: the insert gives way to the
     unique key instead of failing, so simultaneous signatures never raise and never double count.
     A repeat runs the same statement as a first signature, so timing does not tell them apart.
 
-    Counted means written down in `uncounted_actions`, which the campaign's count includes at once;
-    one signature in FOLD_ONE_IN then adds the campaign's to its row (`fold_now_and_then`).
+    Counted means written down in `uncounted_actions`, which the campaign's count includes at once
+    (widget/storage/counting.py). One signature in FOLD_ONE_IN first adds up the campaign's
+    uncounted ones, in a statement of its own: if that fails, nothing of this one is written.
 
     One statement, so that the writes are one trip to the database, with nothing for a worker to
     do between them while it holds the database's write lock (on SQLite, the file's). On
@@ -78,13 +91,10 @@ def record_signature(campaign_id, details, *, token, language, source, opted_in,
         "created_at": utcnow(),
     }
     forget_expired_tokens_now_and_then(connection)
+    fold_now_and_then(connection, campaign_id)
     if on_postgresql(connection):
-        outcome = record_in_one_statement(connection, token, signature, unchanged_since)
-    else:
-        outcome = record_through_view(connection, token, signature, unchanged_since)
-    if outcome is Outcome.SIGNED:
-        fold_now_and_then(connection, campaign_id)
-    return outcome
+        return record_in_one_statement(connection, token, signature, unchanged_since)
+    return record_through_view(connection, token, signature, unchanged_since)
 
 
 #: How the trigger behind `signature_writes` (migration 0008) refuses a signature, writing nothing.

@@ -24,7 +24,7 @@ from sqlalchemy import delete
 from widget.extensions import db
 from widget.storage.database import in_transaction
 from widget.storage.database import insert_ignoring_conflict
-from widget.storage.database import run
+from widget.storage.driver import run
 from widget.storage.models import SpentFormToken
 from widget.storage.models import utcnow
 

@@ -46,11 +46,13 @@ def campaign_key_checked_at_commit():
 
 #: Actions (a signature stored, a call reported) taken and not yet added to their campaign's
 #: `counted_actions`: one row each, inserted in the action's own transaction, so that no action
-#: updates the campaign's row. Now and then (`fold_uncounted_actions`) a campaign's are deleted
+#: updates the campaign's row. Now and then (widget/storage/counting.py) a campaign's are deleted
 #: and their number added to its row, in one transaction. A campaign's count is its
-#: `counted_actions` plus its rows here (`Campaign.action_count`), exact at every moment.
+#: `counted_actions` plus its rows here (`Campaign.action_count`), exact at every moment. The key
+#: is there for replication, which needs one to carry deletes.
 uncounted_actions = Table(
     "uncounted_actions", db.metadata,
+    Column("id", BigId, primary_key=True),
     Column("campaign_id", Integer, campaign_key_checked_at_commit(), nullable=False, index=True),
 )
 
@@ -73,9 +75,11 @@ class Campaign(db.Model):
     definition_hash: Mapped[str] = mapped_column(String(64))
     #: Signatures (or calls) added to the count so far. Each action taken is first written down in
     #: `uncounted_actions`, in the transaction that stores it, and now and then all of a campaign's
-    #: are added here at once (`fold_uncounted_actions`): updating this row with every action made
-    #: every signer wait for the row, and cost PostgreSQL more than storing the signature itself.
-    counted_actions: Mapped[int] = mapped_column(default=0, server_default="0")
+    #: are added here at once (widget/storage/counting.py): updating this row with every action
+    #: made every signer wait for the row, and cost PostgreSQL more than storing the signature
+    #: itself. The column keeps its old name, `action_count`, so that a server still running the
+    #: release before (which adds to it with each action) counts alike while servers are updated.
+    counted_actions: Mapped[int] = mapped_column("action_count", default=0, server_default="0")
     #: Every action taken: those added to the count, plus those not added yet, which are few
     #: whatever the number of signatures, so reading it costs the same with one row or a million.
     action_count: Mapped[int] = column_property(counted_actions + select(func.count()).where(

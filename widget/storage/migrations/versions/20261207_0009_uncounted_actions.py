@@ -4,9 +4,11 @@ Every signature and every call report updated its campaign's row to add itself t
 PostgreSQL each update wrote a new version of that row, and every signer waited for the one
 before: under load that was more than half the server's work per signature. Now each action
 inserts a row into `uncounted_actions`, in its own transaction, and now and then a campaign's
-rows are deleted and their number added to its `counted_actions` (renamed from
-`action_count`), in one transaction. A campaign's count is `counted_actions` plus its rows
-there, exact at every moment.
+rows are deleted and their number added to its `action_count` column (`Campaign.counted_actions`
+in the models), in one transaction. A campaign's count is that column plus its rows there,
+exact at every moment. The column keeps its name: a server still running the release before,
+while servers are updated one by one, goes on adding to it, and its count stays exact (the
+count it shows leaves out the rows not yet added).
 
 On SQLite the trigger behind `signature_writes` (migration 0008) is made again from its own
 stored text, its last statement inserting the row instead of updating the campaign's.
@@ -24,6 +26,8 @@ down_revision = "0008"
 branch_labels = None
 depends_on = None
 
+BigId = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
+
 #: The last statement of the trigger behind `signature_writes`, which counts the signature: as
 #: migration 0008 made it, and as this one makes it.
 COUNTED_BY_UPDATE = "    UPDATE campaigns SET action_count = action_count + changes() WHERE id = NEW.campaign_id;"
@@ -34,14 +38,15 @@ def upgrade():
     trigger = sqlite_trigger()
     if trigger is not None:
         op.execute("DROP TRIGGER signature_writes_insert")
-    op.alter_column("campaigns", "action_count", new_column_name="counted_actions")
     op.create_table(
         "uncounted_actions",
+        sa.Column("id", BigId, nullable=False),
         sa.Column("campaign_id", sa.Integer(), nullable=False),
         sa.ForeignKeyConstraint(
             ["campaign_id"], ["campaigns.id"], name=op.f("fk_uncounted_actions_campaign_id_campaigns"),
             ondelete="CASCADE", deferrable=True, initially="DEFERRED",
         ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_uncounted_actions")),
     )
     op.create_index("ix_uncounted_actions_campaign_id", "uncounted_actions", ["campaign_id"])
     if trigger is not None:
@@ -52,10 +57,9 @@ def downgrade():
     trigger = sqlite_trigger()
     if trigger is not None:
         op.execute("DROP TRIGGER signature_writes_insert")
-    op.execute("UPDATE campaigns SET counted_actions = counted_actions"
+    op.execute("UPDATE campaigns SET action_count = action_count"
                " + (SELECT count(*) FROM uncounted_actions WHERE campaign_id = campaigns.id)")
     op.drop_table("uncounted_actions")
-    op.alter_column("campaigns", "counted_actions", new_column_name="action_count")
     if trigger is not None:
         op.execute(replaced(trigger, COUNTED_BY_INSERT, COUNTED_BY_UPDATE))
 
