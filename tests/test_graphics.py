@@ -440,6 +440,23 @@ def test_set_up_clears_cards_of_campaigns_no_longer_public_and_old_files(app, cl
     assert any((graphics / "demo-petition").rglob("*.png"))
 
 
+def test_set_up_leaves_alone_what_it_did_not_draw(app, client):
+    # An operator may point MEGAFONO_GRAPHICS_DIR at a folder shared with other files.
+    graphics = Path(app.config["GRAPHICS_DIR"])
+    assert client.get(graphic_address(client)).status_code == 200
+    (graphics / "megafono.sqlite3").write_bytes(b"the supporters' signatures")
+    (graphics / "backups" / "2026").mkdir(parents=True)
+    (graphics / "backups" / "2026" / "dump.sql").write_text("-- a backup")
+    (graphics / "backups" / "logo.png").write_bytes(b"a picture beside it")
+    (graphics / "retired-campaign" / "es" / "og" / "_").mkdir(parents=True)
+    (graphics / "retired-campaign" / "es" / "og" / "_" / "0123456789abcdef.png").write_bytes(b"a card")
+    result = app.test_cli_runner().invoke(args=["setup"])
+    assert result.exit_code == 0, result.output
+    assert sorted(entry.name for entry in graphics.iterdir()) == ["backups", "demo-petition", "megafono.sqlite3"]
+    assert (graphics / "backups" / "2026" / "dump.sql").read_text() == "-- a backup"
+    assert (graphics / "backups" / "logo.png").exists()
+
+
 # Where supporters see it
 
 

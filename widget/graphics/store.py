@@ -116,15 +116,33 @@ def forget_campaign_graphics(slug):
 
 
 def forget_graphics_except(slugs):
-    """Remove whatever is in the graphics folder but the cards of these campaigns (the public
-    ones): cards of campaigns no longer public, and files from older layouts."""
+    """Remove whatever this service drew into the graphics folder but the cards of these campaigns
+    (the public ones): cards of campaigns no longer public, and files from older layouts.
+
+    Only what the service itself writes goes: an operator who points MEGAFONO_GRAPHICS_DIR at a
+    folder holding anything else (the SQLite database, say) keeps it.
+    """
     folder = graphics_folder()
     if not folder.is_dir():
         return
     for entry in folder.iterdir():
-        if entry.name in slugs:
+        if entry.name in slugs or not drawn_here(entry):
             continue
         if entry.is_dir():
             shutil.rmtree(entry, ignore_errors=True)
         else:
             entry.unlink(missing_ok=True)
+
+
+#: The files a drawn card leaves: the card, one half-written, the drawing lock.
+DRAWN_SUFFIXES = (".png", ".part", ".lock")
+
+
+def drawn_here(entry):
+    """A card file, or a folder that holds nothing but card files (in folders of its own)."""
+    if entry.is_symlink():
+        return False
+    if entry.is_dir():
+        return all(path.is_dir() and not path.is_symlink() or path.name.endswith(DRAWN_SUFFIXES)
+                   for path in entry.rglob("*"))
+    return entry.name.endswith(DRAWN_SUFFIXES)
