@@ -1,6 +1,7 @@
 """Know Your Rights graphics: the right sizes, the right language, never overflowing, drawn once."""
 
 import io
+import os
 import re
 import shutil
 import subprocess
@@ -440,21 +441,66 @@ def test_set_up_clears_cards_of_campaigns_no_longer_public_and_old_files(app, cl
     assert any((graphics / "demo-petition").rglob("*.png"))
 
 
-def test_set_up_leaves_alone_what_it_did_not_draw(app, client):
+def test_set_up_leaves_alone_what_it_did_not_draw(app, client, tmp_path):
     # An operator may point MEGAFONO_GRAPHICS_DIR at a folder shared with other files.
     graphics = Path(app.config["GRAPHICS_DIR"])
     assert client.get(graphic_address(client)).status_code == 200
-    (graphics / "megafono.sqlite3").write_bytes(b"the supporters' signatures")
-    (graphics / "backups" / "2026").mkdir(parents=True)
-    (graphics / "backups" / "2026" / "dump.sql").write_text("-- a backup")
-    (graphics / "backups" / "logo.png").write_bytes(b"a picture beside it")
-    (graphics / "retired-campaign" / "es" / "og" / "_").mkdir(parents=True)
-    (graphics / "retired-campaign" / "es" / "og" / "_" / "0123456789abcdef.png").write_bytes(b"a card")
+    retired = graphics / "retired-campaign" / "es" / "og" / "_"
+    retired.mkdir(parents=True)
+    for name in ("0123456789abcdef.png", ".lock", "tmpa1b2c3.part"):
+        (retired / name).write_bytes(b"drawn")
+    kept = {
+        "megafono.sqlite3": "the supporters' signatures", "logo.png": "a picture", "uv.lock": "a lock file",
+        "backups/2026/dump.sql": "a backup", "backups/logo.png": "a picture beside it",
+        "tiles/3/4/5.png": "a folder of pictures alone", "data/es/og/_/0123456789abcdef.png.txt": "near a card",
+    }
+    for name, content in kept.items():
+        (graphics / name).parent.mkdir(parents=True, exist_ok=True)
+        (graphics / name).write_text(content)
+    (graphics / "empty-mount-point").mkdir()
+    outside = tmp_path / "elsewhere"
+    (outside / "es").mkdir(parents=True)
+    (outside / "es" / "kept.txt").write_text("followed by no one")
+    (graphics / "linked").symlink_to(outside)
+    (graphics / "linked-campaign" / "es").mkdir(parents=True)
+    (graphics / "linked-campaign" / "es" / "og").symlink_to(outside)
+
+    result = app.test_cli_runner().invoke(args=["setup"])
+
+    assert result.exit_code == 0, result.output
+    assert not (graphics / "retired-campaign").exists()
+    assert (graphics / "empty-mount-point").is_dir() and (graphics / "linked").is_symlink()
+    assert (graphics / "linked-campaign" / "es" / "og").is_symlink()
+    assert (outside / "es" / "kept.txt").read_text() == "followed by no one"
+    assert {name: (graphics / name).read_text() for name in kept} == kept
+
+
+def test_forgetting_a_campaigns_cards_keeps_what_else_is_in_its_folder(app, client):
+    graphics = Path(app.config["GRAPHICS_DIR"])
+    assert client.get(graphic_address(client)).status_code == 200
+    drawn = list((graphics / "demo-petition").rglob("*.png"))
+    assert drawn
+    (graphics / "demo-petition" / "notes.txt").write_text("an operator's")
+    with app.app_context():
+        store.forget_campaign_graphics("demo-petition")
+    assert not any(path.exists() for path in drawn)
+    assert [path.name for path in (graphics / "demo-petition").iterdir()] == ["notes.txt"]
+
+
+def test_set_up_goes_on_past_a_folder_it_cannot_read(app, monkeypatch):
+    graphics = Path(app.config["GRAPHICS_DIR"])
+    (graphics / "locked" / "es").mkdir(parents=True)
+    real_scandir = os.scandir
+
+    def refusing(path):
+        if Path(path).name == "locked":
+            raise PermissionError(13, "Permission denied", str(path))
+        return real_scandir(path)
+
+    monkeypatch.setattr("widget.graphics.store.os.scandir", refusing)
     result = app.test_cli_runner().invoke(args=["setup"])
     assert result.exit_code == 0, result.output
-    assert sorted(entry.name for entry in graphics.iterdir()) == ["backups", "demo-petition", "megafono.sqlite3"]
-    assert (graphics / "backups" / "2026" / "dump.sql").read_text() == "-- a backup"
-    assert (graphics / "backups" / "logo.png").exists()
+    assert (graphics / "locked" / "es").is_dir()
 
 
 # Where supporters see it

@@ -6,17 +6,22 @@ per card, holding its current version only.
 """
 
 import fcntl
+import logging
 import os
 import re
-import shutil
 import tempfile
 from contextlib import contextmanager
+from contextlib import suppress
 from functools import lru_cache
 from pathlib import Path
 
 from flask import current_app
 
+from widget.campaigns.schema import SLUG_PATTERN
+from widget.embedding.attribution import SOURCE_CODE
 from widget.graphics.render import render_card
+
+log = logging.getLogger(__name__)
 
 VERSION = re.compile(r"^[0-9a-f]{16}$")
 NO_SOURCE = "_"
@@ -112,37 +117,70 @@ def forget_campaign_graphics(slug):
 
     Each card is drawn again, in its new version, when it is next asked for.
     """
-    shutil.rmtree(graphics_folder() / slug, ignore_errors=True)
+    forget_cards(graphics_folder() / slug)
 
 
 def forget_graphics_except(slugs):
-    """Remove whatever this service drew into the graphics folder but the cards of these campaigns
-    (the public ones): cards of campaigns no longer public, and files from older layouts.
-
-    Only what the service itself writes goes: an operator who points MEGAFONO_GRAPHICS_DIR at a
-    folder holding anything else (the SQLite database, say) keeps it.
-    """
-    folder = graphics_folder()
-    if not folder.is_dir():
+    """Remove the cards of every campaign but these (the public ones): cards of campaigns no
+    longer public, and cards left by an older layout."""
+    try:
+        with os.scandir(graphics_folder()) as listing:
+            entries = [entry.name for entry in listing if entry.name not in slugs]
+    except OSError:  # no folder yet (nothing drawn), or one the service cannot read
         return
-    for entry in folder.iterdir():
-        if entry.name in slugs or not drawn_here(entry):
+    for name in entries:
+        forget_cards(graphics_folder() / name)
+
+
+#: Where the service writes in the graphics folder (the layout above), and nothing else: each
+#: level's folder names, then the files in a card's folder (its version, the drawing lock, a file
+#: being drawn); and, loose at the top, the files of the layout before.
+LAYOUT = (
+    re.compile(SLUG_PATTERN).match,
+    re.compile(r"^[a-z]{2,3}(?:[_-][A-Za-z0-9]+)*$").match,
+    re.compile(r"^[a-z]+$").match,
+    lambda name: name == NO_SOURCE or SOURCE_CODE.match(name),
+)
+CARD_FILE = re.compile(r"^(?:[0-9a-f]{16}\.png|\.lock|tmp\w+\.part)$")
+OLDER_CARD_FILE = re.compile(r"^(?:[A-Za-z0-9][A-Za-z0-9_.-]*-[0-9a-f]{16}\.png|tmp\w+\.part)$")
+
+
+def forget_cards(path):
+    """Remove what the service drew at this place in the graphics folder (a campaign's folder, or
+    a loose card of the older layout), and the folders of the layout it leaves empty.
+
+    Nothing else goes: the folder may be shared with other files (an operator's database or
+    backups, say), and links are never followed. Whatever cannot be removed is logged, and kept.
+    """
+    try:
+        if path.is_symlink():
+            return
+        if path.is_dir():
+            if LAYOUT[0](path.name):
+                forget_cards_below(path, depth=1)
+        elif OLDER_CARD_FILE.match(path.name):
+            path.unlink()
+    except OSError as error:
+        log.warning("could not remove the cards at %s: %s", path, error)
+
+
+def forget_cards_below(folder, depth):
+    """Remove card files and layout folders under a folder at this depth of LAYOUT, then the
+    folder itself if that left it empty; True if anything went. (A campaign's folder that was
+    empty already stays: it may be a mount point, or someone else's, just made.)"""
+    removed = False
+    with os.scandir(folder) as listing:
+        entries = list(listing)
+    for entry in entries:
+        if entry.is_symlink():
             continue
-        if entry.is_dir():
-            shutil.rmtree(entry, ignore_errors=True)
-        else:
-            entry.unlink(missing_ok=True)
-
-
-#: The files a drawn card leaves: the card, one half-written, the drawing lock.
-DRAWN_SUFFIXES = (".png", ".part", ".lock")
-
-
-def drawn_here(entry):
-    """A card file, or a folder that holds nothing but card files (in folders of its own)."""
-    if entry.is_symlink():
-        return False
-    if entry.is_dir():
-        return all(path.is_dir() and not path.is_symlink() or path.name.endswith(DRAWN_SUFFIXES)
-                   for path in entry.rglob("*"))
-    return entry.name.endswith(DRAWN_SUFFIXES)
+        if depth < len(LAYOUT) and entry.is_dir() and LAYOUT[depth](entry.name):
+            removed = forget_cards_below(Path(entry.path), depth + 1) or removed
+        elif depth == len(LAYOUT) and entry.is_file() and CARD_FILE.match(entry.name):
+            os.unlink(entry.path)
+            removed = True
+    if removed or depth > 1:
+        with suppress(OSError):  # not empty: something else is in it
+            folder.rmdir()
+            removed = True
+    return removed
