@@ -29,6 +29,7 @@ from widget.graphics.cards import DEFAULT_RIGHTS
 from widget.graphics.cards import CardContent
 from widget.graphics.cards import Right
 from widget.graphics.cards import card_content
+from widget.graphics.fast import CachedCards
 from widget.graphics.render import FORMATS
 from widget.graphics.render import LAYOUTS
 from widget.graphics.render import drawable
@@ -430,11 +431,19 @@ def story_address(client, lang):
     return page.find("a", download=re.compile(r"-story\.png$"))["href"]
 
 
+def draw_cards(folder, *names):
+    """Card files as drawing leaves them, in a card's folder of the layout."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for name in names or ("0123456789abcdef.png", ".lock", "tmpa1b2c3_d.part"):
+        (folder / name).write_bytes(b"drawn")
+
+
 def test_set_up_clears_cards_of_campaigns_no_longer_public_and_old_files(app, client):
     graphics = Path(app.config["GRAPHICS_DIR"])
     assert client.get(graphic_address(client)).status_code == 200
     (graphics / "demo-petition-es-og-0123456789abcdef.png").write_bytes(b"an older layout")
-    (graphics / "retired-campaign" / "es").mkdir(parents=True)
+    draw_cards(graphics / "retired-campaign" / "es" / "og" / "_")
+    draw_cards(graphics / "retired-campaign" / "en_XA" / "story" / "partner-7")
     result = app.test_cli_runner().invoke(args=["setup"])
     assert result.exit_code == 0, result.output
     assert sorted(entry.name for entry in graphics.iterdir()) == ["demo-petition"]
@@ -445,51 +454,58 @@ def test_set_up_leaves_alone_what_it_did_not_draw(app, client, tmp_path):
     # An operator may point MEGAFONO_GRAPHICS_DIR at a folder shared with other files.
     graphics = Path(app.config["GRAPHICS_DIR"])
     assert client.get(graphic_address(client)).status_code == 200
-    retired = graphics / "retired-campaign" / "es" / "og" / "_"
-    retired.mkdir(parents=True)
-    for name in ("0123456789abcdef.png", ".lock", "tmpa1b2c3.part"):
-        (retired / name).write_bytes(b"drawn")
     kept = {
         "megafono.sqlite3": "the supporters' signatures", "logo.png": "a picture", "uv.lock": "a lock file",
         "backups/2026/dump.sql": "a backup", "backups/logo.png": "a picture beside it",
         "tiles/3/4/5.png": "a folder of pictures alone", "data/es/og/_/0123456789abcdef.png.txt": "near a card",
+        "retired-campaign/es/og/_/notes.txt": "beside a card",
     }
     for name, content in kept.items():
         (graphics / name).parent.mkdir(parents=True, exist_ok=True)
         (graphics / name).write_text(content)
-    (graphics / "empty-mount-point").mkdir()
-    outside = tmp_path / "elsewhere"
-    (outside / "es").mkdir(parents=True)
-    (outside / "es" / "kept.txt").write_text("followed by no one")
-    (graphics / "linked").symlink_to(outside)
+    draw_cards(graphics / "retired-campaign" / "es" / "og" / "_")
+    for empty in ("empty-mount-point", "media/es/og"):
+        (graphics / empty).mkdir(parents=True)
+    behind = tmp_path / "elsewhere" / "es" / "og" / "_"
+    draw_cards(behind)
+    (graphics / "linked").symlink_to(tmp_path / "elsewhere")
     (graphics / "linked-campaign" / "es").mkdir(parents=True)
-    (graphics / "linked-campaign" / "es" / "og").symlink_to(outside)
+    (graphics / "linked-campaign" / "es" / "og").symlink_to(tmp_path / "elsewhere" / "es" / "og")
 
     result = app.test_cli_runner().invoke(args=["setup"])
 
     assert result.exit_code == 0, result.output
-    assert not (graphics / "retired-campaign").exists()
-    assert (graphics / "empty-mount-point").is_dir() and (graphics / "linked").is_symlink()
-    assert (graphics / "linked-campaign" / "es" / "og").is_symlink()
-    assert (outside / "es" / "kept.txt").read_text() == "followed by no one"
     assert {name: (graphics / name).read_text() for name in kept} == kept
+    assert [path.name for path in (graphics / "retired-campaign").rglob("*") if path.is_file()] == ["notes.txt"]
+    assert (graphics / "empty-mount-point").is_dir() and (graphics / "media" / "es" / "og").is_dir()
+    assert (graphics / "linked").is_symlink() and (graphics / "linked-campaign" / "es" / "og").is_symlink()
+    assert sorted(path.name for path in behind.iterdir()) == [".lock", "0123456789abcdef.png", "tmpa1b2c3_d.part"]
 
 
-def test_forgetting_a_campaigns_cards_keeps_what_else_is_in_its_folder(app, client):
+def test_a_card_that_cannot_be_removed_keeps_none_of_the_others(app, monkeypatch, caplog):
     graphics = Path(app.config["GRAPHICS_DIR"])
-    assert client.get(graphic_address(client)).status_code == 200
-    drawn = list((graphics / "demo-petition").rglob("*.png"))
-    assert drawn
-    (graphics / "demo-petition" / "notes.txt").write_text("an operator's")
+    stuck = graphics / "demo-petition" / "en" / "og" / "_"
+    for language, card_format in (("es", "og"), ("en", "og"), ("es", "square"), ("fr", "story")):
+        draw_cards(graphics / "demo-petition" / language / card_format / "_")
+    real_unlink = os.unlink
+
+    def refusing(path, *args, **kwargs):
+        if Path(path).parent == stuck:
+            raise PermissionError(13, "Permission denied", str(path))
+        return real_unlink(path, *args, **kwargs)
+
+    monkeypatch.setattr("widget.graphics.store.os.unlink", refusing)
     with app.app_context():
         store.forget_campaign_graphics("demo-petition")
-    assert not any(path.exists() for path in drawn)
-    assert [path.name for path in (graphics / "demo-petition").iterdir()] == ["notes.txt"]
+    left = sorted(str(path.relative_to(graphics)) for path in graphics.rglob("*") if path.is_file())
+    assert left == [f"demo-petition/en/og/_/{name}" for name in (".lock", "0123456789abcdef.png", "tmpa1b2c3_d.part")]
+    assert "could not remove the cards at" in caplog.text and str(stuck) in caplog.text
 
 
-def test_set_up_goes_on_past_a_folder_it_cannot_read(app, monkeypatch):
+def test_set_up_goes_on_past_a_folder_it_cannot_read(app, monkeypatch, caplog):
     graphics = Path(app.config["GRAPHICS_DIR"])
     (graphics / "locked" / "es").mkdir(parents=True)
+    draw_cards(graphics / "retired-campaign" / "es" / "og" / "_")
     real_scandir = os.scandir
 
     def refusing(path):
@@ -500,7 +516,23 @@ def test_set_up_goes_on_past_a_folder_it_cannot_read(app, monkeypatch):
     monkeypatch.setattr("widget.graphics.store.os.scandir", refusing)
     result = app.test_cli_runner().invoke(args=["setup"])
     assert result.exit_code == 0, result.output
-    assert (graphics / "locked" / "es").is_dir()
+    assert (graphics / "locked" / "es").is_dir() and not (graphics / "retired-campaign").exists()
+    assert f"could not remove the cards at {graphics / 'locked'}" in caplog.text
+
+
+def test_forgetting_a_campaigns_cards_keeps_what_else_is_in_its_folder(app, client):
+    graphics = Path(app.config["GRAPHICS_DIR"])
+    address = graphic_address(client)
+    assert client.get(address).status_code == 200
+    drawn = list((graphics / "demo-petition").rglob("*.png"))
+    served = {"REQUEST_METHOD": "GET", "PATH_INFO": address.split("?")[0], "QUERY_STRING": address.split("?")[1]}
+    assert drawn and CachedCards(None, app.config).drawn_card(served) is not None
+    (graphics / "demo-petition" / "notes.txt").write_text("an operator's")
+    with app.app_context():
+        store.forget_campaign_graphics("demo-petition")
+    assert not any(path.exists() for path in drawn)
+    assert [path.name for path in (graphics / "demo-petition").iterdir()] == ["notes.txt"]
+    assert CachedCards(None, app.config).drawn_card(served) is None
 
 
 # Where supporters see it

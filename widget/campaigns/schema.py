@@ -21,9 +21,12 @@ from widget.phones import e164
 #: A campaign's name in URLs: lower-case letters, digits and inner hyphens.
 SLUG_BODY = r"[a-z0-9](?:[a-z0-9-]{0,78}[a-z0-9])?"
 SLUG_PATTERN = rf"^{SLUG_BODY}$"
+#: A language's code, as in the app's LANGUAGES: `es`, `en`, or with a country (`en_XA`).
+LANGUAGE_BODY = r"[a-z]{2,3}(?:_[A-Z]{2})?"
+LANGUAGE_PATTERN = rf"^{LANGUAGE_BODY}$"
 
 SupporterFieldName = Literal[tuple(SUPPORTER_FIELDS)]
-LanguageCode = Annotated[str, StringConstraints(pattern=r"^[a-z]{2,3}(_[A-Z]{2})?$")]
+LanguageCode = Annotated[str, StringConstraints(pattern=LANGUAGE_PATTERN)]
 Slug = Annotated[str, StringConstraints(pattern=SLUG_PATTERN)]
 HexColor = Annotated[str, StringConstraints(pattern=COLOR_PATTERN)]
 Origin = Annotated[str, StringConstraints(pattern=ORIGIN_PATTERN), AfterValidator(normalize_origin)]

@@ -11,6 +11,7 @@ from urllib.parse import parse_qs
 
 from werkzeug.http import parse_etags
 
+from widget.campaigns.schema import LANGUAGE_BODY
 from widget.campaigns.schema import SLUG_BODY
 from widget.embedding.attribution import SOURCE_CODE
 from widget.graphics.render import FORMATS
@@ -19,7 +20,7 @@ from widget.graphics.views import card_headers
 from widget.security.headers import fixed_security_headers
 
 CARD_PATH = re.compile(
-    rf"/graphics/(?P<slug>{SLUG_BODY})/(?P<language>[a-z]{{2,3}}(?:_[A-Z]{{2}})?)"
+    rf"/graphics/(?P<slug>{SLUG_BODY})/(?P<language>{LANGUAGE_BODY})"
     rf"/(?P<card_format>{'|'.join(FORMATS)})\.png"
 )
 

@@ -5,18 +5,19 @@ The layout is `<GRAPHICS_DIR>/<slug>/<language>/<format>/<source or _>/<version>
 per card, holding its current version only.
 """
 
+import errno
 import fcntl
 import logging
 import os
 import re
 import tempfile
 from contextlib import contextmanager
-from contextlib import suppress
 from functools import lru_cache
 from pathlib import Path
 
 from flask import current_app
 
+from widget.campaigns.schema import LANGUAGE_PATTERN
 from widget.campaigns.schema import SLUG_PATTERN
 from widget.embedding.attribution import SOURCE_CODE
 from widget.graphics.render import render_card
@@ -117,70 +118,82 @@ def forget_campaign_graphics(slug):
 
     Each card is drawn again, in its new version, when it is next asked for.
     """
-    forget_cards(graphics_folder() / slug)
+    folder = graphics_folder() / slug
+    try:
+        if folder.is_symlink():
+            log.warning("%s is a link: the cards drawn behind it stay, and are served", folder)
+        elif folder.is_dir():
+            forget_cards_below(folder, CARD_FOLDERS)
+    except OSError as error:
+        log.warning("could not remove the cards in %s: %s", folder, error)
 
 
 def forget_graphics_except(slugs):
     """Remove the cards of every campaign but these (the public ones): cards of campaigns no
-    longer public, and cards left by an older layout."""
+    longer public, and loose cards of the older layout."""
+    folder = graphics_folder()
     try:
-        with os.scandir(graphics_folder()) as listing:
-            entries = [entry.name for entry in listing if entry.name not in slugs]
-    except OSError:  # no folder yet (nothing drawn), or one the service cannot read
+        with os.scandir(folder) as listing:
+            entries = [entry for entry in listing if entry.name not in slugs]
+    except FileNotFoundError:  # nothing drawn yet
         return
-    for name in entries:
-        forget_cards(graphics_folder() / name)
+    except OSError as error:
+        log.warning("could not read the graphics folder %s: %s", folder, error)
+        return
+    for entry in entries:
+        try:
+            if entry.is_symlink():
+                continue
+            if entry.is_dir() and CAMPAIGN_FOLDER(entry.name):
+                forget_cards_below(entry.path, CARD_FOLDERS)
+            elif entry.is_file() and OLDER_CARD_FILE.match(entry.name):
+                os.unlink(entry.path)
+        except OSError as error:
+            log.warning("could not remove the cards at %s: %s", entry.path, error)
 
 
-#: Where the service writes in the graphics folder (the layout above), and nothing else: each
-#: level's folder names, then the files in a card's folder (its version, the drawing lock, a file
-#: being drawn); and, loose at the top, the files of the layout before.
-LAYOUT = (
-    re.compile(SLUG_PATTERN).match,
-    re.compile(r"^[a-z]{2,3}(?:[_-][A-Za-z0-9]+)*$").match,
-    re.compile(r"^[a-z]+$").match,
+# Only what the service draws is removed: the graphics folder may hold other files (an
+# operator's database or backups, say), and links in it are never followed.
+
+#: A campaign's folder, at the top of the graphics folder.
+CAMPAIGN_FOLDER = re.compile(SLUG_PATTERN).match
+#: The folders below a campaign's, one check per level: `<language>/<format>/<source or _>/`.
+CARD_FOLDERS = (
+    re.compile(LANGUAGE_PATTERN).match,
+    re.compile(r"^[a-z]+$").match,  # a format (one no longer drawn, too)
     lambda name: name == NO_SOURCE or SOURCE_CODE.match(name),
 )
+#: What drawing leaves in a card's folder: versions, the drawing lock, a file being written.
 CARD_FILE = re.compile(r"^(?:[0-9a-f]{16}\.png|\.lock|tmp\w+\.part)$")
+#: The older layout's cards (`<slug>-<language>-<format>[-<source>]-<version>.png`) and the files
+#: being written beside them, loose at the top of the graphics folder.
 OLDER_CARD_FILE = re.compile(r"^(?:[A-Za-z0-9][A-Za-z0-9_.-]*-[0-9a-f]{16}\.png|tmp\w+\.part)$")
 
 
-def forget_cards(path):
-    """Remove what the service drew at this place in the graphics folder (a campaign's folder, or
-    a loose card of the older layout), and the folders of the layout it leaves empty.
-
-    Nothing else goes: the folder may be shared with other files (an operator's database or
-    backups, say), and links are never followed. Whatever cannot be removed is logged, and kept.
-    """
-    try:
-        if path.is_symlink():
-            return
-        if path.is_dir():
-            if LAYOUT[0](path.name):
-                forget_cards_below(path, depth=1)
-        elif OLDER_CARD_FILE.match(path.name):
-            path.unlink()
-    except OSError as error:
-        log.warning("could not remove the cards at %s: %s", path, error)
-
-
-def forget_cards_below(folder, depth):
-    """Remove card files and layout folders under a folder at this depth of LAYOUT, then the
-    folder itself if that left it empty; True if anything went. (A campaign's folder that was
-    empty already stays: it may be a mount point, or someone else's, just made.)"""
+def forget_cards_below(folder, levels):
+    """Remove the card files under a folder, `levels` being the checks for the folders below it,
+    then each folder that this leaves empty (one that was empty already stays: someone else's).
+    A file or folder that cannot be removed is logged and kept, and the rest still go. Returns
+    whether anything under the folder was removed."""
     removed = False
     with os.scandir(folder) as listing:
         entries = list(listing)
     for entry in entries:
-        if entry.is_symlink():
-            continue
-        if depth < len(LAYOUT) and entry.is_dir() and LAYOUT[depth](entry.name):
-            removed = forget_cards_below(Path(entry.path), depth + 1) or removed
-        elif depth == len(LAYOUT) and entry.is_file() and CARD_FILE.match(entry.name):
-            os.unlink(entry.path)
-            removed = True
-    if removed or depth > 1:
-        with suppress(OSError):  # not empty: something else is in it
-            folder.rmdir()
-            removed = True
+        try:
+            if entry.is_symlink():
+                if levels and levels[0](entry.name):
+                    log.warning("%s is a link: the cards drawn behind it stay, and are served", entry.path)
+            elif levels and entry.is_dir() and levels[0](entry.name):
+                removed = forget_cards_below(entry.path, levels[1:]) or removed
+            elif not levels and entry.is_file() and CARD_FILE.match(entry.name):
+                os.unlink(entry.path)
+                removed = True
+        except OSError as error:
+            log.warning("could not remove the cards at %s: %s", entry.path, error)
+    if removed:
+        try:
+            os.rmdir(folder)
+        except OSError as error:
+            if error.errno not in (errno.ENOTEMPTY, errno.EEXIST):  # something else is in it, and stays
+                log.warning("could not remove the folder %s: %s", folder, error)
     return removed
