@@ -6,6 +6,7 @@ import pytest
 import yaml
 from bs4 import BeautifulSoup
 from sqlalchemy import select
+from sqlalchemy import update
 
 from tests.conftest import DEMO_CAMPAIGNS
 from tests.conftest import DEMO_SLUGS
@@ -73,6 +74,48 @@ def test_a_changed_file_updates_the_campaign_and_keeps_its_signatures(app, clien
         assert campaign.text("en")["title"] == "A new title" and campaign.settings["goal"] == 50
         assert db.session.query(Signature).filter_by(campaign_id=campaign.id).count() == 1
     assert action_count(app) == 1
+
+
+def status_of(app, slug="demo-petition"):
+    with app.app_context():
+        return db.session.scalar(select(Campaign.status).filter_by(slug=slug))
+
+
+def test_a_campaign_closed_here_stays_closed_until_its_files_status_changes(app, tmp_path, monkeypatch):
+    runner = app.test_cli_runner()
+    assert runner.invoke(args=["campaigns", "close", "demo-petition"]).exit_code == 0
+    # An edit to its text, and a release that reads every file anew: neither opens it again.
+    edited = write(tmp_path, "demo-petition.yaml", demo(content__en__title="A corrected title"))
+    with app.app_context():
+        report = load_campaign_files([edited])
+    assert report.updated == ["demo-petition"] and report.status_kept == [("demo-petition", "closed", "live")]
+    monkeypatch.setattr("widget.campaigns.loader.RENDERER_VERSION", 99)
+    result = runner.invoke(args=["setup"])
+    assert result.exit_code == 0, result.output
+    assert "Campaigns updated: demo-call, demo-petition, demo-white-house" in result.output
+    assert ("Campaign demo-petition stays closed, as set here; its file says live, which counts again once its "
+            "`status:` line changes. To follow the file now: flask --app widget campaigns reopen demo-petition"
+            ) in result.output
+    assert status_of(app) == "closed" and status_of(app, "demo-call") == "live"
+    # The file's own change of status counts, once; reopening here then holds in turn.
+    with app.app_context():
+        load_campaign_files([write(tmp_path, "demo-petition.yaml", demo(status="closed"))])
+        load_campaign_files([write(tmp_path, "demo-petition.yaml", demo(status="live"))])
+    assert status_of(app) == "live"
+    assert runner.invoke(args=["campaigns", "close", "demo-petition"]).exit_code == 0
+    with app.app_context():
+        load_campaign_files([write(tmp_path, "demo-petition.yaml", demo(status="live", goal=5))])
+    assert status_of(app) == "closed"
+
+
+def test_a_campaign_stored_before_its_files_status_was_kept_keeps_its_own(app, tmp_path):
+    # Stored under migration 0009 or before: no file status yet, and closed by hand.
+    with app.app_context():
+        db.session.execute(update(Campaign).filter_by(slug="demo-petition").values(status="closed", filed_status=None))
+        db.session.commit()
+        load_campaign_files([write(tmp_path, "demo-petition.yaml", demo(goal=5))])
+        assert db.session.scalar(select(Campaign.filed_status).filter_by(slug="demo-petition")) == "live"
+    assert status_of(app) == "closed"
 
 
 @pytest.mark.parametrize(

@@ -92,6 +92,11 @@ def echo_report(report):
     for label, slugs in (("created", report.created), ("updated", report.updated), ("unchanged", report.unchanged)):
         if slugs:
             click.echo(f"Campaigns {label}: {', '.join(slugs)}")
+    for slug, here, filed in report.status_kept:
+        command = {("closed", "live"): "reopen", ("live", "closed"): "close"}.get((here, filed))
+        click.echo(f"Campaign {slug} stays {here}, as set here; its file says {filed}, which counts again once "
+                   f"its `status:` line changes."
+                   + (f" To follow the file now: flask --app widget campaigns {command} {slug}" if command else ""))
 
 
 def paths_or_folder(paths):

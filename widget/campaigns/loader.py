@@ -45,6 +45,9 @@ class LoadReport:
     created: list[str] = field(default_factory=list)
     updated: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
+    #: (slug, status here, status in its file) where the two differ: closed from the command line,
+    #: say, while the file still says live.
+    status_kept: list[tuple[str, str, str]] = field(default_factory=list)
 
 
 def campaign_files(directory):
@@ -149,6 +152,10 @@ def load_campaign_files(paths):
             report.updated.append(definition.slug)
         apply_definition(campaign, definition, digest)
     db.session.commit()
+    for _, definition in definitions:
+        campaign = existing.get(definition.slug)
+        if campaign is not None and campaign.status != definition.status:
+            report.status_kept.append((definition.slug, campaign.status, definition.status))
     drafts = [definition.slug for _, definition in definitions if definition.status == "draft"]
     for slug in {*report.created, *report.updated, *drafts}:
         # Cards drawn before show what the campaign said then (a help line since corrected, say),
@@ -160,7 +167,11 @@ def load_campaign_files(paths):
 def apply_definition(campaign, definition, digest):
     settings = definition.model_dump(mode="json", exclude={"slug", "kind", "status", "default_language", "content"})
     campaign.kind = definition.kind
-    campaign.status = definition.status
+    if campaign.status is None or campaign.filed_status not in (None, definition.status):
+        # A new campaign, or a file whose status changed since it was last loaded. Otherwise the
+        # status stays as it is here: one closed or reopened from the command line stays so.
+        campaign.status = definition.status
+    campaign.filed_status = definition.status
     campaign.default_language = definition.default_language
     campaign.content = stored_content(definition)
     campaign.settings = settings

@@ -96,7 +96,8 @@ def set_status(slug, status, allowed_from):
     campaign.status = status
     db.session.commit()
     click.echo(f"{slug} is now {status}.")
-    click.echo(f"Set `status: {status}` in its campaign file too: the next change to that file sets its status.")
+    click.echo(f"Set `status: {status}` in its campaign file too, so that the two agree: loading the file "
+               "changes the status again only when its `status:` line changes.")
 
 
 @click.command("close")

@@ -66,6 +66,11 @@ class Campaign(db.Model):
     slug: Mapped[str] = mapped_column(String(80), unique=True)
     kind: Mapped[str] = mapped_column(String(20))
     status: Mapped[str] = mapped_column(String(20))
+    #: The status its file gave when last loaded. The file's status counts only when it differs
+    #: from this, so a campaign closed from the command line (or taken down in the database)
+    #: stays closed through loads of its file that leave `status:` alone. None until a load
+    #: after migration 0010.
+    filed_status: Mapped[str | None] = mapped_column(String(20))
     default_language: Mapped[str] = mapped_column(String(16))
     #: Per-language text, already rendered where it is Markdown: {"es": {"title": ...}, ...}
     content: Mapped[dict[str, Any]]
