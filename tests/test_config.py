@@ -8,6 +8,8 @@ from pathlib import Path
 import pytest
 from flask import Flask
 
+from tests.conftest import close_database
+from tests.conftest import make_app
 from widget import PROJECT_ROOT
 from widget import create_app
 from widget.config import ConfigurationError
@@ -92,3 +94,40 @@ def test_the_command_line_refuses_to_start_without_a_key():
     assert result.returncode != 0
     assert "Error: MEGAFONO_SECRET_KEY is not set" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_a_new_sqlite_database_is_readable_by_the_service_alone(tmp_path):
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    shared.chmod(0o755)
+    previous = os.umask(0o022)
+    try:
+        app = make_app(f"sqlite:///{shared / 'megafono.sqlite3'}")
+        result = app.test_cli_runner().invoke(args=["setup"])
+    finally:
+        os.umask(previous)
+    assert result.exit_code == 0, result.output
+    assert (shared / "megafono.sqlite3").stat().st_mode & 0o077 == 0
+    assert "other users of this host can read" not in result.output
+    close_database(app)
+
+
+def test_set_up_warns_of_a_database_other_users_can_read(tmp_path):
+    database = tmp_path / "megafono.sqlite3"
+    database.touch()
+    database.chmod(0o644)
+    tmp_path.chmod(0o755)
+    app = make_app(f"sqlite:///{database}")
+    result = app.test_cli_runner().invoke(args=["setup"])
+    assert result.exit_code == 0, result.output
+    assert (f"warning: other users of this host can read {database}, and with it every supporter's details. "
+            f"Make it the service's alone: chmod 600 {database}*") in result.output
+    close_database(app)
+
+
+def test_serving_postgresql_makes_no_instance_folder(environment, tmp_path):
+    environment.setenv("MEGAFONO_SECRET_KEY", "x")
+    environment.setenv("MEGAFONO_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
+    environment.setattr(Flask, "auto_find_instance_path", lambda self: str(tmp_path / "instance"))
+    create_app()
+    assert not (tmp_path / "instance").exists()

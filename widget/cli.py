@@ -27,6 +27,8 @@ from widget.i18n import catalogs
 from widget.i18n.pseudo import PSEUDO_LANGUAGE
 from widget.organizers import cli as organizer_commands
 from widget.security.form_token import forget_expired_tokens
+from widget.storage.database import open_to_others
+from widget.storage.database import sqlite_file
 from widget.storage.database import upgrade_schema
 
 campaigns_group = AppGroup("campaigns", help="Check and load campaign files.")
@@ -75,6 +77,7 @@ def setup_command():
         forget_graphics_except(public_slugs())
     echo_report(report)
     warn_if_members_are_out_of_date()
+    warn_if_the_database_is_open_to_others()
 
 
 def load_or_exit(paths):
@@ -222,6 +225,15 @@ def warn_if_members_are_out_of_date():
             f"warning: {ended} members' terms in the members-of-Congress list have ended (the first on {earliest}); "
             "the widget marks them and offers the Capitol switchboard. Rebuild the list from newer data: "
             "flask --app widget congress build", err=True,
+        )
+
+
+def warn_if_the_database_is_open_to_others():
+    database = sqlite_file(current_app.config["SQLALCHEMY_DATABASE_URI"])
+    if database is not None and open_to_others(database):
+        click.echo(
+            f"warning: other users of this host can read {database}, and with it every supporter's details. "
+            f"Make it the service's alone: chmod 600 {database}*", err=True,
         )
 
 

@@ -10,6 +10,7 @@ from sqlalchemy import event
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.dialects import sqlite
 from sqlalchemy.engine import Engine
+from sqlalchemy.engine import make_url
 
 from widget.extensions import db
 from widget.extensions import migrate
@@ -21,9 +22,42 @@ MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 
 def init_app(app):
     """Bind the database and the migrations to the app."""
-    os.makedirs(app.instance_path, exist_ok=True)
+    database = sqlite_file(app.config["SQLALCHEMY_DATABASE_URI"])
+    if database is not None:
+        # (Only then: a read-only checkout serving PostgreSQL needs no instance folder.)
+        if database.parent == Path(app.instance_path):
+            os.makedirs(app.instance_path, mode=0o700, exist_ok=True)
+        create_privately(database)
     db.init_app(app)
     migrate.init_app(app, db, directory=str(MIGRATIONS_DIR))
+
+
+def sqlite_file(url):
+    """The file of a SQLite database URL; None for another database, or one in memory."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
+        return None
+    return Path(parsed.database).absolute()
+
+
+def create_privately(database):
+    """Make a new SQLite database file readable by the service's user alone: SQLite would make it
+    (and its write-ahead log after it, which takes the file's permissions) readable by every user
+    of the host. An empty file is a new database to SQLite."""
+    try:
+        os.close(os.open(database, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    except FileExistsError:
+        pass
+    except OSError:  # a folder not made yet, or not writable: SQLite says so, in its own words, on connecting
+        pass
+
+
+def open_to_others(path):
+    """Whether other users of the host can read this file: it is readable by them, and so is its folder."""
+    try:
+        return bool(path.stat().st_mode & 0o044 and path.parent.stat().st_mode & 0o011)
+    except OSError:
+        return False
 
 
 def upgrade_schema():
