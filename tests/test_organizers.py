@@ -25,6 +25,7 @@ from tests.test_call import start
 from widget.campaigns.loader import load_campaign_files
 from widget.embedding.partners import add_partner
 from widget.extensions import db
+from widget.organizers import exports
 from widget.organizers.exports import safe_cell
 from widget.storage.models import Signature
 
@@ -428,11 +429,39 @@ def test_export_files_are_private_and_never_overwritten_by_surprise(runner, sign
     again = invoke(runner, "export", "demo-petition", "-o", str(target))
     assert again.exit_code == 1 and "already exists" in again.output
     assert invoke(runner, "export", "demo-petition", "-o", str(target), "--force").exit_code == 0
+    # An older file readable by others is replaced by a private one, not written into.
+    target.chmod(0o644)
+    assert invoke(runner, "export", "demo-petition", "-o", str(target), "--force").exit_code == 0
+    assert target.stat().st_mode & 0o777 == 0o600 and not list(tmp_path.glob("*.part"))
 
 
-def test_an_address_to_erase_can_come_from_standard_input(app, runner, signed):
+def test_an_export_that_fails_half_way_leaves_the_old_file_whole(runner, signed, tmp_path, monkeypatch):
+    folder = tmp_path / "exports"
+    folder.mkdir()
+    target = folder / "export.csv"
+    target.write_text("last week's export")
+
+    def failing(*args, **kwargs):
+        yield "created_date,given_name\r\n"
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setitem(exports.EXPORTS, "csv", failing)
+    result = invoke(runner, "export", "demo-petition", "-o", str(target), "--force")
+    assert result.exit_code != 0 and target.read_text() == "last week's export"
+    assert [path.name for path in folder.iterdir()] == ["export.csv"]
+    new = folder / "new.csv"
+    assert invoke(runner, "export", "demo-petition", "-o", str(new)).exit_code != 0 and not new.exists()
+
+
+def test_an_address_to_erase_can_come_from_standard_input(app, runner, signed, monkeypatch):
+    refused = invoke(runner, "supporters", "erase", "-", input="carla@example.org\n")
+    assert refused.exit_code == 2 and "add --yes" in refused.output and action_count(app) == 3
     result = invoke(runner, "supporters", "erase", "-", "--yes", input="carla@example.org\n")
     assert "demo-petition: 1 signature deleted" in result.output and action_count(app) == 2
+    # Typed at a terminal: asked for, then confirmed.
+    monkeypatch.setattr("widget.organizers.cli.typed_at_a_terminal", lambda: True)
+    typed = invoke(runner, "supporters", "erase", "-", input="ana@example.org\ny\n")
+    assert typed.exit_code == 0 and "demo-petition: 1 signature deleted" in typed.output and action_count(app) == 1
 
 
 def test_signing_out_ends_the_session_even_for_a_copied_cookie(app, client, runner):

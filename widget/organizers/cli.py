@@ -2,9 +2,11 @@
 
 import os
 import sys
+import tempfile
 from datetime import UTC
 from datetime import datetime
 from datetime import timedelta
+from pathlib import Path
 
 import click
 from flask import current_app
@@ -44,19 +46,32 @@ def checked_partner(code):
 
 
 def write_out(chunks, path, force=False):
-    """Write text pieces to standard output ('-') or to a new file only its owner can read."""
+    """Write text pieces to standard output ('-') or to a new file only its owner can read.
+
+    With `force`, an existing file is replaced only once the new one is whole, and by a new file
+    (an old one readable by others does not pass its permissions on). A write that fails leaves
+    no half-written file behind.
+    """
     if path == "-":
         for chunk in chunks:
             sys.stdout.write(chunk)
         return
-    flags = os.O_WRONLY | os.O_CREAT | (os.O_TRUNC if force else os.O_EXCL)
+    if force:
+        descriptor, written = tempfile.mkstemp(dir=os.path.dirname(os.path.abspath(path)), suffix=".part")
+    else:
+        try:
+            descriptor, written = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), path
+        except FileExistsError as error:
+            raise click.ClickException(f"{path} already exists: choose another name, or add --force") from error
     try:
-        descriptor = os.open(path, flags, 0o600)
-    except FileExistsError as error:
-        raise click.ClickException(f"{path} already exists: choose another name, or add --force") from error
-    with open(descriptor, "w", encoding="utf-8", newline="") as stream:
-        for chunk in chunks:
-            stream.write(chunk)
+        with open(descriptor, "w", encoding="utf-8", newline="") as stream:
+            for chunk in chunks:
+                stream.write(chunk)
+        if force:
+            os.replace(written, path)
+    except BaseException:
+        Path(written).unlink(missing_ok=True)
+        raise
 
 
 @click.command("list")
@@ -154,16 +169,28 @@ def deliver_command(slug, file_format, language, output, force):
     write_out(chunks, output, force)
 
 
+def typed_at_a_terminal():
+    return sys.stdin.isatty()
+
+
 @supporters_group.command("erase")
 @click.argument("email")
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
 def erase_command(email, yes):
     """Delete every signature given with EMAIL, on every campaign, and say how many.
 
-    Give - as EMAIL to read the address from standard input, so it stays out of shell history.
+    Give - as EMAIL to be asked for the address, so that it stays out of shell history, or with
+    --yes to read it from a file or a pipe.
     """
     if email == "-":
-        email = sys.stdin.readline().strip()
+        if typed_at_a_terminal():
+            email = click.prompt("Email address to erase").strip()
+        elif yes:
+            email = sys.stdin.readline().strip()
+        else:
+            # The question that follows would read its answer from the same file, and find none.
+            raise click.UsageError("With the address coming from a file or a pipe, add --yes: "
+                                   "flask --app widget supporters erase --yes - < request.txt")
     if not yes:
         click.confirm(f"Delete every signature given with {email}? This cannot be undone", abort=True)
     with reported(privacy.PrivacyError):
