@@ -50,6 +50,7 @@ translations: $(VENV)/.installed-run
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check widget tests bench wsgi.py gunicorn.conf.py
 
+# Never instance/: it holds the SQLite database (every signature) and the development key.
 clean:
-	rm -rf $(VENV) instance .pytest_cache artifacts
+	rm -rf $(VENV) .pytest_cache artifacts
 	find . -name '*.mo' -path './translations/*' -delete
