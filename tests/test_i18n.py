@@ -259,3 +259,21 @@ def test_spanish_numbers_follow_the_configured_regional_variant(tmp_path, sqlite
     page = app.test_client().get("/embed/demo-petition?lang=es").get_data(as_text=True)
     assert f"<strong>{expected}</strong> personas ya firmaron" in page
     close_database(app)
+
+
+def test_compiling_again_leaves_built_catalogs_alone_so_a_read_only_checkout_can_set_up(tmp_path):
+    translations = tmp_path / "translations"
+    shutil.copytree(catalogs.TRANSLATIONS_DIR, translations, ignore=shutil.ignore_patterns("*.mo"))
+    assert catalogs.compile_catalogs(translations) == ["es"]
+    built = translations / "es" / "LC_MESSAGES" / "messages.mo"
+    first = built.stat()
+    assert first.st_mode & 0o777 == 0o644
+    # Built already: nothing is written (the same file, untouched), so nothing needs to be writable.
+    assert catalogs.compile_catalogs(translations) == ["es"]
+    assert (built.stat().st_ino, built.stat().st_mtime_ns) == (first.st_ino, first.st_mtime_ns)
+    # A changed catalog is built again, as a new file in place of the old.
+    po = translations / "es" / "LC_MESSAGES" / "messages.po"
+    po.write_text(po.read_text().replace('msgstr "Qué decir"', 'msgstr "Qué decirle"'))
+    catalogs.compile_catalogs(translations)
+    assert built.stat().st_ino != first.st_ino and b"Qu\xc3\xa9 decirle" in built.read_bytes()
+    assert not list(translations.rglob("*.part"))

@@ -10,7 +10,6 @@ import fcntl
 import logging
 import os
 import re
-import tempfile
 from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
@@ -20,6 +19,7 @@ from flask import current_app
 from widget.campaigns.schema import LANGUAGE_PATTERN
 from widget.campaigns.schema import SLUG_PATTERN
 from widget.embedding.attribution import SOURCE_CODE
+from widget.files import write_atomically
 from widget.graphics.render import render_card
 
 log = logging.getLogger(__name__)
@@ -88,18 +88,6 @@ def drawing_lock(folder):
             yield
         finally:
             fcntl.flock(lock, fcntl.LOCK_UN)
-
-
-def write_atomically(path, data):
-    """Write beside the file and rename: a reader sees no file or the whole file, never half."""
-    handle, temporary = tempfile.mkstemp(dir=path.parent, suffix=".part")
-    try:
-        with os.fdopen(handle, "wb") as output:
-            output.write(data)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
 
 
 def forget_older_versions(folder, version):

@@ -25,6 +25,7 @@ from widget import PROJECT_ROOT
 from widget.campaigns.loader import CampaignFileError
 from widget.campaigns.loader import campaign_files
 from widget.campaigns.loader import read_campaign_file
+from widget.files import write_atomically
 from widget.i18n import SOURCE_LANGUAGE
 from widget.i18n import TRANSLATIONS_DIR
 from widget.i18n import catalog_languages
@@ -142,12 +143,21 @@ def init(language, directory=TRANSLATIONS_DIR):
 
 
 def compile_catalogs(directory=TRANSLATIONS_DIR):
-    """Write each language's .mo next to its .po (never committed; built by setup and tests)."""
+    """Write each language's .mo next to its .po (never committed; built by setup and tests).
+
+    A .mo already as its catalog makes it is left alone, so setup also runs from a checkout the
+    service cannot write to, once built. One that changes is replaced whole: a worker starting
+    meanwhile reads the old or the new, never half of one.
+    """
     compiled = []
     for language in catalog_languages(directory):
         catalog = read_catalog(catalog_path(language, directory), language)
-        with catalog_path(language, directory).with_suffix(".mo").open("wb") as handle:
-            write_mo(handle, catalog, use_fuzzy=False)
+        built = BytesIO()
+        write_mo(built, catalog, use_fuzzy=False)
+        mo_file = catalog_path(language, directory).with_suffix(".mo")
+        if not mo_file.exists() or mo_file.read_bytes() != built.getvalue():
+            # Readable by the service whoever builds it (setup may run as another user).
+            write_atomically(mo_file, built.getvalue(), mode=0o644)
         compiled.append(language)
     return compiled
 
