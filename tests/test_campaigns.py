@@ -93,9 +93,9 @@ def test_a_campaign_closed_here_stays_closed_until_its_files_status_changes(app,
     result = runner.invoke(args=["setup"])
     assert result.exit_code == 0, result.output
     assert "Campaigns updated: demo-call, demo-petition, demo-white-house" in result.output
-    assert ("Campaign demo-petition stays closed, as set here; its file says live, which counts again once its "
-            "`status:` line changes. To follow the file now: flask --app widget campaigns reopen demo-petition"
-            ) in result.output
+    assert ("warning: demo-petition is closed (as set with `campaigns` commands or in the database), while its "
+            "file says live. Loading the file changes the status only when the file's status changes. To follow "
+            "the file now: flask --app widget campaigns reopen demo-petition") in result.output
     assert status_of(app) == "closed" and status_of(app, "demo-call") == "live"
     # The file's own change of status counts, once; reopening here then holds in turn.
     with app.app_context():
@@ -108,13 +108,37 @@ def test_a_campaign_closed_here_stays_closed_until_its_files_status_changes(app,
     assert status_of(app) == "closed"
 
 
-def test_a_campaign_stored_before_its_files_status_was_kept_keeps_its_own(app, tmp_path):
-    # Stored under migration 0009 or before: no file status yet, and closed by hand.
+def stored_before_migration_0010(app, status):
     with app.app_context():
-        db.session.execute(update(Campaign).filter_by(slug="demo-petition").values(status="closed", filed_status=None))
+        db.session.execute(update(Campaign).filter_by(slug="demo-petition").values(status=status, filed_status=None))
         db.session.commit()
+
+
+def test_a_campaign_stored_before_its_files_status_was_kept_is_never_opened_by_a_load(app, tmp_path):
+    stored_before_migration_0010(app, "closed")
+    with app.app_context():
         load_campaign_files([write(tmp_path, "demo-petition.yaml", demo(goal=5))])
         assert db.session.scalar(select(Campaign.filed_status).filter_by(slug="demo-petition")) == "live"
+    assert status_of(app) == "closed"
+
+
+def test_the_first_load_after_migration_0010_learns_the_files_status_from_an_unchanged_file(app, tmp_path):
+    closed = write(tmp_path, "demo-petition.yaml", demo(status="closed"))
+    with app.app_context():
+        load_campaign_files([closed])
+    stored_before_migration_0010(app, "closed")
+    with app.app_context():
+        assert load_campaign_files([closed]).unchanged == ["demo-petition"]
+        assert db.session.scalar(select(Campaign.filed_status).filter_by(slug="demo-petition")) == "closed"
+        # So the organizer's next change of status: in the file counts, even one that opens it.
+        load_campaign_files([write(tmp_path, "demo-petition.yaml", demo(status="live"))])
+    assert status_of(app) == "live"
+
+
+def test_a_file_changed_in_the_same_deploy_as_migration_0010_may_close_its_campaign(app, tmp_path):
+    stored_before_migration_0010(app, "live")
+    with app.app_context():
+        load_campaign_files([write(tmp_path, "demo-petition.yaml", demo(status="closed", goal=5))])
     assert status_of(app) == "closed"
 
 

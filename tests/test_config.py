@@ -131,3 +131,14 @@ def test_serving_postgresql_makes_no_instance_folder(environment, tmp_path):
     environment.setattr(Flask, "auto_find_instance_path", lambda self: str(tmp_path / "instance"))
     create_app()
     assert not (tmp_path / "instance").exists()
+
+
+@pytest.mark.parametrize("url", ["sqlite:///relative.sqlite3", "sqlite:///file:relative.sqlite3?uri=true"])
+def test_a_relative_sqlite_path_is_made_private_where_it_is_opened(environment, tmp_path, url):
+    environment.setenv("MEGAFONO_SECRET_KEY", "x")
+    environment.setenv("MEGAFONO_DATABASE_URL", url)
+    environment.setattr(Flask, "auto_find_instance_path", lambda self: str(tmp_path / "instance"))
+    environment.chdir(tmp_path)
+    create_app()
+    assert (tmp_path / "instance" / "relative.sqlite3").stat().st_mode & 0o077 == 0
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["instance"]

@@ -435,6 +435,19 @@ def test_export_files_are_private_and_never_overwritten_by_surprise(runner, sign
     assert target.stat().st_mode & 0o777 == 0o600 and not list(tmp_path.glob("*.part"))
 
 
+def test_an_export_goes_only_where_a_plain_file_can(runner, signed, tmp_path):
+    elsewhere = tmp_path / "elsewhere.csv"
+    elsewhere.write_text("someone else's")
+    link = tmp_path / "link.csv"
+    link.symlink_to(elsewhere)
+    for target in (link, tmp_path):
+        refused = invoke(runner, "export", "demo-petition", "-o", str(target), "--force")
+        assert refused.exit_code == 1 and "is not a plain file" in refused.output
+    assert link.is_symlink() and elsewhere.read_text() == "someone else's"
+    missing = invoke(runner, "export", "demo-petition", "-o", str(tmp_path / "no-such-folder" / "x.csv"))
+    assert missing.exit_code == 1 and "cannot write" in missing.output and "Traceback" not in missing.output
+
+
 def test_an_export_that_fails_half_way_leaves_the_old_file_whole(runner, signed, tmp_path, monkeypatch):
     folder = tmp_path / "exports"
     folder.mkdir()

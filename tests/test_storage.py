@@ -183,6 +183,24 @@ def test_counting_without_updating_campaigns_can_be_undone_and_done_again_keepin
     close_database(app)
 
 
+def test_migration_0010_goes_down_and_up_keeping_each_campaigns_status(empty_database_url):
+    app = make_app(empty_database_url)
+    assert app.test_cli_runner().invoke(args=["setup"]).exit_code == 0
+    assert app.test_cli_runner().invoke(args=["campaigns", "close", "demo-petition"]).exit_code == 0
+    with app.app_context():
+        db.session.remove()
+        downgrade(directory=str(MIGRATIONS_DIR), revision="0009")
+        assert "filed_status" not in {column["name"] for column in inspect(db.engine).get_columns("campaigns")}
+        upgrade_schema()
+        result = app.test_cli_runner().invoke(args=["setup"])
+        assert result.exit_code == 0, result.output
+        statuses = dict(db.session.execute(select(Campaign.slug, Campaign.status)).all())
+        filed = dict(db.session.execute(select(Campaign.slug, Campaign.filed_status)).all())
+    assert statuses["demo-petition"] == "closed" and statuses["demo-call"] == "live"
+    assert set(filed.values()) == {"live"}
+    close_database(app)
+
+
 def signed_through_view(connection, campaign, nonce):
     """On SQLite, a signature as `record_signature` writes it there (its trigger counts it); False
     on PostgreSQL, which has no such view."""

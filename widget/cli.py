@@ -96,10 +96,15 @@ def echo_report(report):
         if slugs:
             click.echo(f"Campaigns {label}: {', '.join(slugs)}")
     for slug, here, filed in report.status_kept:
-        command = {("closed", "live"): "reopen", ("live", "closed"): "close"}.get((here, filed))
-        click.echo(f"Campaign {slug} stays {here}, as set here; its file says {filed}, which counts again once "
-                   f"its `status:` line changes."
-                   + (f" To follow the file now: flask --app widget campaigns {command} {slug}" if command else ""))
+        click.echo(f"warning: {slug} is {here} (as set with `campaigns` commands or in the database), while its "
+                   f"file says {filed}. Loading the file changes the status only when the file's status changes."
+                   + following_the_file(slug, here, filed), err=True)
+
+
+def following_the_file(slug, here, filed):
+    """The command that gives a campaign its file's status, where there is one."""
+    command = {("closed", "live"): "reopen", ("live", "closed"): "close"}.get((here, filed))
+    return f" To follow the file now: flask --app widget campaigns {command} {slug}" if command else ""
 
 
 def paths_or_folder(paths):

@@ -142,6 +142,10 @@ def load_campaign_files(paths):
         digest = definition_hash(definition)
         campaign = existing.get(definition.slug)
         if campaign is not None and campaign.definition_hash == digest:
+            if campaign.filed_status is None:
+                # Stored before migration 0010: the file is as it was last loaded, so the status
+                # it says is the one it set then.
+                campaign.filed_status = definition.status
             report.unchanged.append(definition.slug)
             continue
         if campaign is None:
@@ -164,13 +168,22 @@ def load_campaign_files(paths):
     return report
 
 
+def status_after_loading(campaign, filed):
+    """The file's status for a new campaign, or when the file's status has changed since it was
+    last loaded. Otherwise the campaign's own: one closed or reopened from the command line stays
+    so. Stored before migration 0010, with the file changed since: what the file last said is
+    not known, so the file's status counts only if it does not open the campaign."""
+    if campaign.status is None or campaign.filed_status not in (None, filed):
+        return filed
+    if campaign.filed_status is None and filed != "live":
+        return filed
+    return campaign.status
+
+
 def apply_definition(campaign, definition, digest):
     settings = definition.model_dump(mode="json", exclude={"slug", "kind", "status", "default_language", "content"})
     campaign.kind = definition.kind
-    if campaign.status is None or campaign.filed_status not in (None, definition.status):
-        # A new campaign, or a file whose status changed since it was last loaded. Otherwise the
-        # status stays as it is here: one closed or reopened from the command line stays so.
-        campaign.status = definition.status
+    campaign.status = status_after_loading(campaign, definition.status)
     campaign.filed_status = definition.status
     campaign.default_language = definition.default_language
     campaign.content = stored_content(definition)

@@ -48,30 +48,37 @@ def checked_partner(code):
 def write_out(chunks, path, force=False):
     """Write text pieces to standard output ('-') or to a new file only its owner can read.
 
-    With `force`, an existing file is replaced only once the new one is whole, and by a new file
-    (an old one readable by others does not pass its permissions on). A write that fails leaves
-    no half-written file behind.
+    The file is written beside its name (`.NAME.*.part`) and given the name once whole, so a
+    failed export leaves nothing half-written under it. With `force` it replaces a file of that
+    name, by a new file (an old one readable by others does not pass its permissions on), and
+    nothing but a plain file: not a link, a device or a folder.
     """
     if path == "-":
         for chunk in chunks:
             sys.stdout.write(chunk)
         return
-    if force:
-        descriptor, written = tempfile.mkstemp(dir=os.path.dirname(os.path.abspath(path)), suffix=".part")
-    else:
-        try:
-            descriptor, written = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), path
-        except FileExistsError as error:
-            raise click.ClickException(f"{path} already exists: choose another name, or add --force") from error
+    if os.path.lexists(path):
+        if not force:
+            raise click.ClickException(f"{path} already exists: choose another name, or add --force")
+        if os.path.islink(path) or not os.path.isfile(path):
+            raise click.ClickException(f"{path} is not a plain file: choose another name")
     try:
-        with open(descriptor, "w", encoding="utf-8", newline="") as stream:
+        handle, written = tempfile.mkstemp(dir=os.path.dirname(os.path.abspath(path)),
+                                           prefix=f".{os.path.basename(path)}.", suffix=".part")
+    except OSError as error:
+        raise click.ClickException(f"cannot write {path}: {error.strerror}") from error
+    try:
+        with open(handle, "w", encoding="utf-8", newline="") as stream:
             for chunk in chunks:
                 stream.write(chunk)
         if force:
             os.replace(written, path)
-    except BaseException:
+        else:
+            os.link(written, path)  # fails if a file of that name appeared meanwhile
+    except FileExistsError as error:
+        raise click.ClickException(f"{path} already exists: choose another name, or add --force") from error
+    finally:
         Path(written).unlink(missing_ok=True)
-        raise
 
 
 @click.command("list")
@@ -170,6 +177,7 @@ def deliver_command(slug, file_format, language, output, force):
 
 
 def typed_at_a_terminal():
+    """Whether someone types at standard input (tests answer this for a terminal they lack)."""
     return sys.stdin.isatty()
 
 

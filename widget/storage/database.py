@@ -1,6 +1,7 @@
 """The database binding: engine settings, the schema upgrade, and the insert that gives way to duplicates."""
 
 import os
+from contextlib import suppress
 from functools import cache
 from pathlib import Path
 from sqlite3 import Connection as SQLiteConnection
@@ -22,42 +23,56 @@ MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 
 def init_app(app):
     """Bind the database and the migrations to the app."""
-    database = sqlite_file(app.config["SQLALCHEMY_DATABASE_URI"])
-    if database is not None:
-        # (Only then: a read-only checkout serving PostgreSQL needs no instance folder.)
-        if database.parent == Path(app.instance_path):
-            os.makedirs(app.instance_path, mode=0o700, exist_ok=True)
-        create_privately(database)
+    if sqlite_file(app.config["SQLALCHEMY_DATABASE_URI"]) == Path(app.instance_path) / "megafono.sqlite3":
+        # The default database's folder, for the service's user alone. (Made only then: a
+        # read-only checkout serving PostgreSQL needs none.)
+        os.makedirs(app.instance_path, mode=0o700, exist_ok=True)
     db.init_app(app)
     migrate.init_app(app, db, directory=str(MIGRATIONS_DIR))
+    with app.app_context():
+        # The file as Flask-SQLAlchemy opens it: a relative path is taken inside the instance folder.
+        database = sqlite_file(db.engine.url)
+    if database is not None:
+        create_privately(database)
 
 
 def sqlite_file(url):
-    """The file of a SQLite database URL; None for another database, or one in memory."""
-    parsed = make_url(url)
-    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
+    """The file of a SQLite database URL; None for another database, one in memory, or one opened
+    read-only."""
+    url = make_url(url)
+    if url.get_backend_name() != "sqlite":
         return None
-    return Path(parsed.database).absolute()
+    database = url.database or ""
+    if url.query.get("uri") == "true":
+        if url.query.get("mode") in ("ro", "memory"):
+            return None
+        database = database.removeprefix("file:")
+    if database in ("", ":memory:"):
+        return None
+    return Path(database).absolute()
 
 
 def create_privately(database):
     """Make a new SQLite database file readable by the service's user alone: SQLite would make it
     (and its write-ahead log after it, which takes the file's permissions) readable by every user
     of the host. An empty file is a new database to SQLite."""
-    try:
+    with suppress(OSError):  # there already; or a folder missing or not writable, which SQLite reports
         os.close(os.open(database, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
-    except FileExistsError:
-        pass
-    except OSError:  # a folder not made yet, or not writable: SQLite says so, in its own words, on connecting
-        pass
 
 
-def open_to_others(path):
-    """Whether other users of the host can read this file: it is readable by them, and so is its folder."""
+def open_to_others(database):
+    """Whether other users of the host can read the database: the file or its write-ahead log is
+    readable by them, and so is its folder."""
     try:
-        return bool(path.stat().st_mode & 0o044 and path.parent.stat().st_mode & 0o011)
+        if not database.parent.stat().st_mode & 0o011:
+            return False
     except OSError:
         return False
+    for path in (database, database.with_name(f"{database.name}-wal"), database.with_name(f"{database.name}-shm")):
+        with suppress(OSError):
+            if path.stat().st_mode & 0o044:
+                return True
+    return False
 
 
 def upgrade_schema():
