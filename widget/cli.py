@@ -1,5 +1,6 @@
 """Command-line tools: `flask --app widget setup`, `campaigns ...` and `translate ...`."""
 
+import shlex
 import sys
 from contextlib import contextmanager
 from pathlib import Path
@@ -234,11 +235,11 @@ def warn_if_members_are_out_of_date():
 
 
 def warn_if_the_database_is_open_to_others():
-    database = sqlite_file(current_app.config["SQLALCHEMY_DATABASE_URI"])
+    database = sqlite_file(db.engine.url)
     if database is not None and open_to_others(database):
         click.echo(
             f"warning: other users of this host can read {database}, and with it every supporter's details. "
-            f"Make it the service's alone: chmod 600 {database}*", err=True,
+            f"Make it the service's alone: chmod 600 {shlex.quote(str(database))}*", err=True,
         )
 
 
