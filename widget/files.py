@@ -5,17 +5,24 @@ import tempfile
 from pathlib import Path
 
 
-def write_atomically(path, data, mode=0o600):
-    """Write beside the file and rename: a reader sees no file, the old one, or the whole new one.
+def write_atomically(path, chunks, mode=0o600, replace=True, prefix=None):
+    """Write the pieces (bytes) beside the file and give them its name once whole: a reader sees no
+    file, the old one, or the whole new one, and a write that fails leaves nothing under the name.
 
-    The part being written ends in `.part`: a process killed meanwhile leaves one behind.
+    With `replace` false, a file that has the name already keeps it (FileExistsError). The part
+    being written is `<prefix>*.part` (mkstemp's `tmp` by default): a process killed meanwhile
+    leaves it behind.
     """
-    handle, temporary = tempfile.mkstemp(dir=Path(path).parent, suffix=".part")
+    path = Path(path)
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=prefix, suffix=".part")
     try:
         with os.fdopen(handle, "wb") as output:
-            output.write(data)
+            for chunk in chunks:
+                output.write(chunk)
         os.chmod(temporary, mode)
-        os.replace(temporary, path)
-    except BaseException:
+        if replace:
+            os.replace(temporary, path)
+        else:
+            os.link(temporary, path)
+    finally:
         Path(temporary).unlink(missing_ok=True)
-        raise

@@ -74,7 +74,7 @@ def stored_card(slug, content, card_format, source=None):
         # Another worker may have drawn it while this one waited for the lock.
         path = folder / f"{version}.png"
         if not path.exists():
-            write_atomically(path, render_card(content, card_format))
+            write_atomically(path, [render_card(content, card_format)])
             forget_older_versions(folder, version)
         return read_png(str(path)), version
 

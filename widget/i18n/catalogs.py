@@ -157,7 +157,7 @@ def compile_catalogs(directory=TRANSLATIONS_DIR):
         mo_file = catalog_path(language, directory).with_suffix(".mo")
         if not mo_file.exists() or mo_file.read_bytes() != built.getvalue():
             # Readable by the service whoever builds it (setup may run as another user).
-            write_atomically(mo_file, built.getvalue(), mode=0o644)
+            write_atomically(mo_file, [built.getvalue()], mode=0o644)
         compiled.append(language)
     return compiled
 

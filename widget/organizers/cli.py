@@ -2,11 +2,9 @@
 
 import os
 import sys
-import tempfile
 from datetime import UTC
 from datetime import datetime
 from datetime import timedelta
-from pathlib import Path
 
 import click
 from flask import current_app
@@ -17,6 +15,7 @@ from sqlalchemy import select
 from widget.command_errors import reported
 from widget.embedding.partners import find_partner
 from widget.extensions import db
+from widget.files import write_atomically
 from widget.organizers import accounts
 from widget.organizers import delivery
 from widget.organizers import privacy
@@ -63,22 +62,12 @@ def write_out(chunks, path, force=False):
         if os.path.islink(path) or not os.path.isfile(path):
             raise click.ClickException(f"{path} is not a plain file: choose another name")
     try:
-        handle, written = tempfile.mkstemp(dir=os.path.dirname(os.path.abspath(path)),
-                                           prefix=f".{os.path.basename(path)}.", suffix=".part")
+        write_atomically(path, (chunk.encode("utf-8") for chunk in chunks), replace=force,
+                         prefix=f".{os.path.basename(path)}.")
+    except FileExistsError as error:  # one appeared meanwhile
+        raise click.ClickException(f"{path} already exists: choose another name, or add --force") from error
     except OSError as error:
         raise click.ClickException(f"cannot write {path}: {error.strerror}") from error
-    try:
-        with open(handle, "w", encoding="utf-8", newline="") as stream:
-            for chunk in chunks:
-                stream.write(chunk)
-        if force:
-            os.replace(written, path)
-        else:
-            os.link(written, path)  # fails if a file of that name appeared meanwhile
-    except FileExistsError as error:
-        raise click.ClickException(f"{path} already exists: choose another name, or add --force") from error
-    finally:
-        Path(written).unlink(missing_ok=True)
 
 
 @click.command("list")

@@ -23,17 +23,17 @@ MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 
 def init_app(app):
     """Bind the database and the migrations to the app."""
-    if sqlite_file(app.config["SQLALCHEMY_DATABASE_URI"]) == Path(app.instance_path) / "megafono.sqlite3":
-        # The default database's folder, for the service's user alone. (Made only then: a
-        # read-only checkout serving PostgreSQL needs none.)
-        os.makedirs(app.instance_path, mode=0o700, exist_ok=True)
     db.init_app(app)
     migrate.init_app(app, db, directory=str(MIGRATIONS_DIR))
     with app.app_context():
-        # The file as Flask-SQLAlchemy opens it: a relative path is taken inside the instance folder.
+        # The file as Flask-SQLAlchemy opens it (a relative path is taken inside the instance
+        # folder); the engine has not opened it yet.
         database = sqlite_file(db.engine.url)
-    if database is not None:
-        create_privately(database)
+    if database is None:
+        return  # a read-only checkout serving PostgreSQL needs no instance folder
+    if database.parent == Path(app.instance_path):
+        os.makedirs(app.instance_path, mode=0o700, exist_ok=True)  # for the service's user alone
+    create_privately(database)
 
 
 def sqlite_file(url):
