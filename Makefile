@@ -35,8 +35,9 @@ test: $(VENV)/.installed-test test-prerequisites
 test-prerequisites:
 	bash scripts/test-prerequisites.sh
 
-## bench: the project's own benchmarks (results go in docs/performance.md)
+## bench: the project's own benchmarks (results go in docs/performance.md); installs wrk if missing
 bench: $(VENV)/.installed-test
+	bash scripts/test-prerequisites.sh wrk
 	$(BIN)/python bench/zip_lookup.py
 	$(BIN)/python bench/graphics_render.py
 	$(BIN)/python bench/submission_cost.py

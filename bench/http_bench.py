@@ -4,7 +4,7 @@ Both apps run under gunicorn with the project's gunicorn.conf.py (same workers a
 sends requests from 50 concurrent connections for a few seconds per scenario. Each scenario is
 reported as requests per second and p50/p99 latency, and as a ratio to the bare app's hello run
 just after it (the rate in brackets). Run with `make bench` or `.venv/bin/python bench/http_bench.py`
-(needs `wrk`).
+(needs `wrk`, which `make bench` installs if it is missing).
 """
 
 import json

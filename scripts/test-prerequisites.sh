@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # What the test suite needs beside Python: a PostgreSQL server that answers, and Chromium for the
 # browser tests. Starts or installs what is missing; quick when everything is already there.
+# Arguments name further commands to install from Debian's package of the same name (make bench
+# passes wrk, the HTTP load generator).
 set -euo pipefail
 
 as_root() {
@@ -28,8 +30,11 @@ command -v tesseract >/dev/null 2>&1 || missing+=(tesseract-ocr)
 command -v msgfmt >/dev/null 2>&1 || missing+=(gettext)
 # zbarimg scans the cards' QR codes, as a phone would.
 command -v zbarimg >/dev/null 2>&1 || missing+=(zbar-tools)
+for command in "$@"; do
+  command -v "$command" >/dev/null 2>&1 || missing+=("$command")
+done
 if [ ${#missing[@]} -gt 0 ]; then
-  echo "Installing ${missing[*]} for the browser tests."
+  echo "Installing ${missing[*]}."
   as_root apt-get update -qq
   as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
