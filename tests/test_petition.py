@@ -1,8 +1,10 @@
 """The petition widget through real HTTP: showing, signing once, refusing what it must."""
 
 import re
+import sys
 import threading
 import time
+import unicodedata
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from types import SimpleNamespace
@@ -25,6 +27,7 @@ from tests.conftest import count_rows
 from tests.conftest import form_token
 from tests.conftest import sign
 from widget.extensions import db
+from widget.forms import CONTROL_CHARACTERS
 from widget.organizers.privacy import erase_supporter
 from widget.petition.signatures import UNCHANGED_SINCE
 from widget.petition.signatures import Outcome
@@ -459,7 +462,14 @@ def test_text_is_stored_in_composed_unicode(app, client):
         assert db.session.query(Signature).one().given_name == "José"
 
 
-@pytest.mark.parametrize("value", ["Ana\x00", "Ana\x07", "\x1b[31mAna"])
+def test_control_characters_are_unicodes_own_list():
+    """The pattern is the whole of category Cc, and nothing else."""
+    matched = {chr(n) for n in range(sys.maxunicode + 1) if CONTROL_CHARACTERS.fullmatch(chr(n))}
+    controls = {chr(n) for n in range(sys.maxunicode + 1) if unicodedata.category(chr(n)) == "Cc"}
+    assert matched == controls
+
+
+@pytest.mark.parametrize("value", ["Ana\x00", "Ana\x07", "\x1b[31mAna", "Ana\x7f", "Ana\x9b1m"])
 def test_control_characters_are_refused_with_a_message(app, client, value):
     response = sign(client, lang="en", given_name=value)
     assert response.status_code == 422

@@ -3,10 +3,10 @@
 import hashlib
 import hmac
 
-from flask import current_app
 from flask_babel import lazy_gettext as _l
 
 from widget.extensions import db
+from widget.security.keys import derived_key
 from widget.storage.counting import count_actions
 from widget.storage.database import insert_ignoring_conflict
 from widget.storage.models import CallReport
@@ -29,8 +29,7 @@ def report_key(visit, target):
     Several offices called in one visit would narrow down where the caller lives (the districts a
     ZIP code spans), so reports are not stored under a shared visit key.
     """
-    secret = hashlib.sha256(b"megafono.call-report:" + current_app.config["SECRET_KEY"].encode()).digest()
-    return hmac.new(secret, f"{visit.key}:{target}".encode(), hashlib.sha256).hexdigest()
+    return hmac.new(derived_key("call-report"), f"{visit.key}:{target}".encode(), hashlib.sha256).hexdigest()
 
 
 def record_call(campaign, visit, outcome, *, language, source):

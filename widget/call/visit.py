@@ -14,7 +14,8 @@ from dataclasses import replace
 from flask import current_app
 from itsdangerous import BadSignature
 from itsdangerous import SignatureExpired
-from itsdangerous import URLSafeTimedSerializer
+
+from widget.security.keys import timed_serializer
 
 SALT = "megafono.call-visit.v1"
 
@@ -61,19 +62,15 @@ class CallVisit:
         return {"postal_code": self.zip_code or "", "given_name": self.name, "city": self.city}
 
 
-def _serializer():
-    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=SALT)
-
-
 def visit_token(campaign_slug, visit):
-    return _serializer().dumps({"c": campaign_slug, **asdict(visit)})
+    return timed_serializer(SALT).dumps({"c": campaign_slug, **asdict(visit)})
 
 
 def read_visit(token, campaign_slug):
     """The visit a posted token carries; VisitError unless it is ours, current, and well formed."""
     if not token or len(token) > 4000:
         raise VisitError("missing")
-    serializer = _serializer()
+    serializer = timed_serializer(SALT)
     try:
         payload = serializer.loads(token, max_age=current_app.config["FORM_TOKEN_MAX_AGE"])
     except SignatureExpired as error:

@@ -17,11 +17,11 @@ from flask import has_request_context
 from flask import request
 from itsdangerous import BadSignature
 from itsdangerous import SignatureExpired
-from itsdangerous import URLSafeTimedSerializer
 from sqlalchemy import bindparam
 from sqlalchemy import delete
 
 from widget.extensions import db
+from widget.security.keys import timed_serializer
 from widget.storage.database import in_transaction
 from widget.storage.database import insert_ignoring_conflict
 from widget.storage.driver import run
@@ -59,10 +59,6 @@ class FormToken:
         return self.issued_at + timedelta(seconds=current_app.config["FORM_TOKEN_MAX_AGE"])
 
 
-def _serializer():
-    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=SALT)
-
-
 def issue_form_token(campaign_slug, shown_at=None):
     """A fresh token for one form on one campaign.
 
@@ -70,7 +66,7 @@ def issue_form_token(campaign_slug, shown_at=None):
     correct: the supporter has been at it all along, and must not be told they were too quick.
     """
     started = shown_at if shown_at is not None else round(time.time(), 3)
-    token = _serializer().dumps({"c": campaign_slug, "n": secrets.token_urlsafe(16), "t": started})
+    token = timed_serializer(SALT).dumps({"c": campaign_slug, "n": secrets.token_urlsafe(16), "t": started})
     if has_request_context():
         # A page that keeps its rendered copy must know exactly which token to replace.
         request.environ.setdefault(ISSUED_TOKENS, []).append(token)
@@ -82,7 +78,7 @@ def read_form_token(token, campaign_slug):
     if not token or len(token) > 200:
         raise FormTokenError("missing")
     try:
-        payload, issued_at = _serializer().loads(
+        payload, issued_at = timed_serializer(SALT).loads(
             token, max_age=current_app.config["FORM_TOKEN_MAX_AGE"], return_timestamp=True
         )
     except SignatureExpired as error:
