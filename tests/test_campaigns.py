@@ -108,6 +108,32 @@ def test_a_campaign_closed_here_stays_closed_until_its_files_status_changes(app,
     assert status_of(app) == "closed"
 
 
+def test_a_campaign_live_from_the_command_line_is_held_to_a_live_files_rules(app, tmp_path):
+    """A closed campaign's file may leave a language unfinished; reopened, supporters in that
+    language would meet blank text, so neither `reopen` nor a later load lets it be live so."""
+    runner = app.test_cli_runner()
+    unfinished = demo(status="closed", content__en__summary=None)
+    with app.app_context():
+        load_campaign_files([write(tmp_path, "demo-petition.yaml", unfinished)])
+    refused = runner.invoke(args=["campaigns", "reopen", "demo-petition"])
+    assert refused.exit_code == 1
+    assert ("demo-petition cannot be live: a live campaign must be complete in each of its languages, and it "
+            "lacks content.en.summary. Complete its file, set `status: live` there, and load it.") in refused.output
+    assert status_of(app) == "closed"
+
+    with app.app_context():
+        load_campaign_files([write(tmp_path, "demo-petition.yaml", demo(status="closed"))])
+    assert runner.invoke(args=["campaigns", "reopen", "demo-petition"]).exit_code == 0
+    with app.app_context(), pytest.raises(CampaignFileError) as caught:
+        load_campaign_files([write(tmp_path, "demo-petition.yaml", unfinished)])
+    assert [(problem.field, problem.message) for problem in caught.value.problems] == [(
+        "content.en.summary", "is missing; demo-petition is live (reopened with `campaigns reopen`), and a live "
+        "campaign must be complete in each of its languages (translate it, or remove the 'en' block)")]
+    with app.app_context():
+        assert db.session.scalar(select(Campaign).filter_by(slug="demo-petition")).text("en")["summary"]
+    assert status_of(app) == "live"
+
+
 def stored_before_migration_0010(app, status):
     with app.app_context():
         db.session.execute(update(Campaign).filter_by(slug="demo-petition").values(status=status, filed_status=None))

@@ -14,6 +14,7 @@ from widget.campaigns.markdown import RENDERER_VERSION
 from widget.campaigns.schema import CampaignDefinition
 from widget.campaigns.schema import content_problems
 from widget.campaigns.schema import stored_content
+from widget.campaigns.schema import untranslated
 from widget.extensions import db
 from widget.graphics.store import forget_campaign_graphics
 from widget.storage.models import Campaign
@@ -134,6 +135,16 @@ def load_campaign_files(paths):
         and existing[d.slug].kind != d.kind
         and existing[d.slug].action_count > 0
     ]
+    # A campaign reopened from the command line stays live while its file says otherwise, so the
+    # file is held to what a live one's must be.
+    problems.extend(
+        Problem(str(path), f"content.{language}.{key}",
+                f"is missing; {d.slug} is live (reopened with `campaigns reopen`), and a live campaign must be "
+                f"complete in each of its languages (translate it, or remove the '{language}' block)")
+        for path, d in definitions
+        if d.slug in existing and d.status != "live" and status_after_loading(existing[d.slug], d.status) == "live"
+        for language, key in untranslated(d.content, d.default_language)
+    )
     if problems:
         raise CampaignFileError(problems)
 

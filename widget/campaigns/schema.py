@@ -177,17 +177,22 @@ def content_problems(definition):
             problems.append((f"content.{definition.default_language}.{key}", "is required"))
 
     if definition.status == "live":
-        for language, text in definition.content.items():
-            for key, value in default:
-                if value and not getattr(text, key):
-                    problems.append(
-                        (
-                            f"content.{language}.{key}",
-                            f"is missing; a live campaign must be complete in each of its "
-                            f"languages (translate it, or remove the '{language}' block)",
-                        )
-                    )
+        problems.extend(
+            (f"content.{language}.{key}", f"is missing; a live campaign must be complete in each of its "
+                                          f"languages (translate it, or remove the '{language}' block)")
+            for language, key in untranslated(definition.content, definition.default_language)
+        )
     return problems
+
+
+def untranslated(content, default_language):
+    """(language, key) for each text of the default language that another language lacks: a live
+    campaign must be complete in each of its languages. `content` maps each language to its texts,
+    as a file gives them (CampaignText) or as stored (by key, with their HTML beside them)."""
+    content = {language: text if isinstance(text, dict) else text.model_dump() for language, text in content.items()}
+    default = content.get(default_language) or {}
+    return [(language, key) for language, text in content.items()
+            for key in CampaignText.model_fields if default.get(key) and not text.get(key)]
 
 
 def target_problems(definition):

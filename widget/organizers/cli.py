@@ -12,6 +12,7 @@ from flask.cli import AppGroup
 from flask.cli import with_appcontext
 from sqlalchemy import select
 
+from widget.campaigns.schema import untranslated
 from widget.command_errors import reported
 from widget.embedding.partners import find_partner
 from widget.extensions import db
@@ -104,6 +105,13 @@ def set_status(slug, status, allowed_from):
         return
     if campaign.status not in allowed_from:
         raise click.ClickException(f"{slug} is a {campaign.status} campaign; only a {allowed_from} one can be {status}")
+    missing = untranslated(campaign.content, campaign.default_language) if status == "live" else []
+    if missing:
+        # Its file could leave them out while it said closed; supporters would meet blank text.
+        listed_missing = ", ".join(f"content.{language}.{key}" for language, key in missing)
+        raise click.ClickException(f"{slug} cannot be {status}: a live campaign must be complete in each of its "
+                                   f"languages, and it lacks {listed_missing}. Complete its file, set "
+                                   "`status: live` there, and load it.")
     campaign.status = status
     db.session.commit()
     click.echo(f"{slug} is now {status}.")
