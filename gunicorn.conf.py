@@ -10,7 +10,14 @@ import os
 from gunicorn.glogging import Logger
 
 bind = os.environ.get("MEGAFONO_BIND", "127.0.0.1:8000")
-workers = int(os.environ.get("WEB_CONCURRENCY", multiprocessing.cpu_count() * 2 + 1))
+# One worker per processor, and one more to take a request while another waits on the database.
+# On two cores with PostgreSQL on the same machine, three workers against five (gunicorn's
+# suggested two per core, plus one), alternated: as many PostgreSQL signatures a second, SQLite's
+# at 35% of hello against 30-33%, and lower p99s on every line (call lookups 65-108 ms against
+# 85-117), since fewer processes take turns on each core (docs/performance.md). With the database
+# on another host each answer takes longer to come: raise WEB_CONCURRENCY there if the processors
+# sit idle under load.
+workers = int(os.environ.get("WEB_CONCURRENCY", multiprocessing.cpu_count() + 1))
 # gunicorn's own worker: one request at a time per process, each connection closed once answered.
 # Megáfono's requests are short and keep the processor busy, and its database answers within a
 # millisecond, so threads in a worker only took turns at Python's lock, and a kept-alive connection

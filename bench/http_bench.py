@@ -10,6 +10,7 @@ just after it (the rate in brackets). Run with `make bench` or `.venv/bin/python
 import json
 import os
 import re
+import runpy
 import shutil
 import subprocess
 import sys
@@ -45,7 +46,8 @@ P99_BUDGET_MS = 100
 #: The share of the processor the host may take during a GET run before it is run again.
 STEAL_LIMIT = 0.05
 SECONDS = int(os.environ.get("BENCH_SECONDS", 10))
-WORKERS = int(os.environ.get("WEB_CONCURRENCY", 2 * (os.cpu_count() or 1) + 1))
+#: As production runs: gunicorn.conf.py's own number (which WEB_CONCURRENCY overrides).
+WORKERS = runpy.run_path(str(PROJECT_ROOT / "gunicorn.conf.py"))["workers"]
 DATABASES = os.environ.get("BENCH_DATABASES", "sqlite,postgresql").split(",")
 #: Enough one-use form tokens for every post a scenario can send.
 POSTS = int(os.environ.get("BENCH_POSTS", 40_000))
