@@ -1,12 +1,9 @@
 """Abuse controls: rate limits per address, per email on a campaign and on the organizers'
 sign-in, answered with a translated 429 inside the widget's frame; shared through Redis."""
 
-import hashlib
-import hmac
 import secrets
 import shutil
 import time
-from types import SimpleNamespace
 
 import pytest
 import redis
@@ -22,16 +19,10 @@ from tests.conftest import make_app
 from tests.conftest import sign
 from tests.test_call import single_district_zip
 from tests.test_call import start
-from widget.call.reports import report_key
 from widget.campaigns.loader import campaign_files
 from widget.campaigns.loader import load_campaign_files
-from widget.forms import email_key
-from widget.security.form_token import FormTokenError
-from widget.security.form_token import issue_form_token
-from widget.security.form_token import read_form_token
 from widget.security.limits import LIMITER
 from widget.security.limits import SweptMemoryStorage
-from widget.security.privacy import ip_digest
 
 REDIS_URL = "redis://127.0.0.1:6379/15"
 
@@ -146,30 +137,3 @@ def test_a_limits_release_without_the_hook_falls_back_to_its_own_storage(limited
     assert "limits' memory storage has changed" in caplog.text
     assert sign(app.test_client(), email="a@example.org").status_code < 400
     assert sign(app.test_client(), email="b@example.org").status_code == 429
-
-
-def test_keys_follow_the_secret_key_and_keep_their_stored_values(app):
-    """Digests already stored (email keys, above all: one signature per person, and erasure) must
-    still match after an upgrade; each app's own secret gives its own keys, however many apps a
-    process holds (the keys are kept per secret)."""
-    address, visit = "Ana.Perez@example.org", SimpleNamespace(key="visit-1")
-
-    def keys():
-        return email_key(address), ip_digest("203.0.113.7"), report_key(visit, "S000001")
-
-    with app.app_context():
-        secret = app.config["SECRET_KEY"].encode()
-        stored = hmac.new(hashlib.sha256(b"megafono.email-key:" + secret).digest(),
-                          address.casefold().encode(), hashlib.sha256).hexdigest()
-        assert email_key(address) == stored
-        assert ip_digest("203.0.113.7") == hmac.new(hashlib.sha256(b"megafono.ip-digest:" + secret).digest(),
-                                                    b"203.0.113.7", hashlib.sha256).hexdigest()[:16]
-        ours, token = keys(), issue_form_token("demo-petition")
-        app.config["SECRET_KEY"] = "another-secret-key"
-        theirs = keys()
-        assert all(mine != other for mine, other in zip(ours, theirs, strict=True))
-        with pytest.raises(FormTokenError):
-            read_form_token(token, "demo-petition")
-        app.config["SECRET_KEY"] = secret.decode()
-        assert keys() == ours
-        assert read_form_token(token, "demo-petition").nonce

@@ -20,8 +20,9 @@ class ConfigurationError(click.ClickException):
 
 
 NO_KEY_MESSAGE = (
-    "MEGAFONO_SECRET_KEY is not set. Form tokens and stored IP digests are signed with it, so the "
-    "service will not start without one outside development. Generate one with\n"
+    "MEGAFONO_SECRET_KEY is not set. Form tokens are signed with it, and the digests stored instead of "
+    "email and IP addresses are keyed with it, so the service will not start without one outside "
+    "development. Generate one with\n"
     "    python3 -c 'import secrets; print(secrets.token_urlsafe(48))'\n"
     "and set it in the environment of every app server (they must share it), "
     "or set MEGAFONO_ENV=development on a developer machine."

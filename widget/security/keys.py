@@ -1,8 +1,8 @@
 """What is derived from the app's secret key: one key per purpose, and the signed tokens' serializers.
 
-Each is made once per secret key and kept, not again for every request: a signature passes
-through four of them, and making them was a measurable part of its cost (docs/performance.md).
-Keyed by the secret itself, so an app with another key (a test's, say) gets its own.
+Each is made once per secret key and kept rather than made again for every request (a few
+microseconds a signature; docs/performance.md). Kept by the secret itself, so an app with
+another key (a test's, say) gets its own.
 """
 
 import hashlib
@@ -13,8 +13,8 @@ from itsdangerous import URLSafeTimedSerializer
 
 
 def derived_key(purpose):
-    """A key for one purpose (`email-key`, `ip-digest`, ...): what one purpose's digests are
-    made with tells nothing about another's."""
+    """A key for one purpose (`email-key`, `ip-digest`, `call-report`): what one purpose's
+    digests are made with tells nothing about another's."""
     return _derived_key(purpose, current_app.config["SECRET_KEY"])
 
 
@@ -25,7 +25,8 @@ def timed_serializer(salt):
 
 @lru_cache(maxsize=32)
 def _derived_key(purpose, secret):
-    return hashlib.sha256(f"megafono.{purpose}:{secret}".encode()).digest()
+    # The digests stored so far (email keys, above all) were made with exactly these bytes.
+    return hashlib.sha256(b"megafono." + purpose.encode() + b":" + secret.encode()).digest()
 
 
 @lru_cache(maxsize=32)
