@@ -127,11 +127,25 @@ def test_a_campaign_live_from_the_command_line_is_held_to_a_live_files_rules(app
     with app.app_context(), pytest.raises(CampaignFileError) as caught:
         load_campaign_files([write(tmp_path, "demo-petition.yaml", unfinished)])
     assert [(problem.field, problem.message) for problem in caught.value.problems] == [(
-        "content.en.summary", "is missing; demo-petition is live (reopened with `campaigns reopen`), and a live "
-        "campaign must be complete in each of its languages (translate it, or remove the 'en' block)")]
+        "content.en.summary", "is missing; a live campaign must be complete in each of its languages (translate "
+        "it, or remove the 'en' block) (demo-petition is live: it was reopened with `campaigns reopen`)")]
     with app.app_context():
         assert db.session.scalar(select(Campaign).filter_by(slug="demo-petition")).text("en")["summary"]
     assert status_of(app) == "live"
+
+
+def test_an_unchanged_file_loads_even_if_its_campaign_was_reopened_unfinished(app, tmp_path):
+    """Reopened so by an earlier release: every start loads the same file, and refusing it would
+    stop every other campaign from loading, for nothing it could change."""
+    unfinished = write(tmp_path, "demo-petition.yaml", demo(status="closed", content__en__summary=None))
+    with app.app_context():
+        load_campaign_files([unfinished])
+        db.session.execute(update(Campaign).filter_by(slug="demo-petition").values(status="live"))
+        db.session.commit()
+        assert load_campaign_files([unfinished]).unchanged == ["demo-petition"]
+        with pytest.raises(CampaignFileError):
+            load_campaign_files([write(tmp_path, "demo-petition.yaml", demo(status="closed", goal=5,
+                                                                            content__en__summary=None))])
 
 
 def stored_before_migration_0010(app, status):

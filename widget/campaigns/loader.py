@@ -14,7 +14,6 @@ from widget.campaigns.markdown import RENDERER_VERSION
 from widget.campaigns.schema import CampaignDefinition
 from widget.campaigns.schema import content_problems
 from widget.campaigns.schema import stored_content
-from widget.campaigns.schema import untranslated
 from widget.extensions import db
 from widget.graphics.store import forget_campaign_graphics
 from widget.storage.models import Campaign
@@ -135,15 +134,14 @@ def load_campaign_files(paths):
         and existing[d.slug].kind != d.kind
         and existing[d.slug].action_count > 0
     ]
-    # A campaign reopened from the command line stays live while its file says otherwise, so the
-    # file is held to what a live one's must be.
+    # A campaign reopened from the command line stays live while its file says otherwise, so a
+    # changed file is held to what a live one's must be (an unchanged one changes nothing).
     problems.extend(
-        Problem(str(path), f"content.{language}.{key}",
-                f"is missing; {d.slug} is live (reopened with `campaigns reopen`), and a live campaign must be "
-                f"complete in each of its languages (translate it, or remove the '{language}' block)")
+        Problem(str(path), where, f"{message} ({d.slug} is live: it was reopened with `campaigns reopen`)")
         for path, d in definitions
         if d.slug in existing and d.status != "live" and status_after_loading(existing[d.slug], d.status) == "live"
-        for language, key in untranslated(d.content, d.default_language)
+        and existing[d.slug].definition_hash != definition_hash(d)
+        for where, message in content_problems(d.model_copy(update={"status": "live"}))
     )
     if problems:
         raise CampaignFileError(problems)

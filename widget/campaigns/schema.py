@@ -180,7 +180,7 @@ def content_problems(definition):
         problems.extend(
             (f"content.{language}.{key}", f"is missing; a live campaign must be complete in each of its "
                                           f"languages (translate it, or remove the '{language}' block)")
-            for language, key in untranslated(definition.content, definition.default_language)
+            for language, key in missing_translations(definition)
         )
     return problems
 
@@ -238,14 +238,8 @@ def card_problems(definition):
 
 
 def missing_translations(definition):
-    """(language, key) pairs that will fall back to the default language, for the check command."""
-    default = definition.content[definition.default_language]
-    return [
-        (language, key)
-        for language, text in definition.content.items()
-        for key, value in default
-        if value and not getattr(text, key)
-    ]
+    """(language, key) pairs of a file's texts that would fall back to the default language."""
+    return untranslated(definition.content, definition.default_language)
 
 
 def stored_content(definition):
