@@ -37,7 +37,7 @@ test-prerequisites:
 
 ## bench: the project's own benchmarks (results go in docs/performance.md); installs wrk if missing
 bench: $(VENV)/.installed-test
-	bash scripts/test-prerequisites.sh wrk
+	bash scripts/bench-prerequisites.sh
 	$(BIN)/python bench/zip_lookup.py
 	$(BIN)/python bench/graphics_render.py
 	$(BIN)/python bench/submission_cost.py

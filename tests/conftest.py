@@ -33,6 +33,8 @@ POSTGRES_SERVER = os.environ.get(
 DEMO_CAMPAIGNS = PROJECT_ROOT / "campaigns"
 DEMO_SLUGS = sorted(path.stem for path in DEMO_CAMPAIGNS.glob("*.yaml"))
 SECRET_KEY = "test-secret-key-not-for-production"
+#: Every test app's graphics folder is made in here, and the whole is removed when the run ends.
+GRAPHICS_FOLDERS = tempfile.mkdtemp(prefix="megafono-test-graphics-")
 
 SUPPORTER = {
     "given_name": "Ana",
@@ -80,12 +82,18 @@ def make_app(database_url, **overrides):
             "RATE_LIMIT_PER_ADDRESS": "1000000 per minute",
             "RATE_LIMIT_PER_EMAIL": "1000000 per minute",
             "RATE_LIMIT_SIGN_IN": "1000000 per minute",
-            "GRAPHICS_DIR": tempfile.mkdtemp(prefix="megafono-graphics-"),
+            "GRAPHICS_DIR": tempfile.mkdtemp(dir=GRAPHICS_FOLDERS),
             **overrides,
         }
     )
     app.test_client_class = BufferedClient
     return app
+
+
+@pytest.fixture(scope="session", autouse=True)
+def graphics_folders_removed():
+    yield
+    shutil.rmtree(GRAPHICS_FOLDERS, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")
