@@ -134,18 +134,24 @@ def test_a_campaign_live_from_the_command_line_is_held_to_a_live_files_rules(app
     assert status_of(app) == "live"
 
 
-def test_an_unchanged_file_loads_even_if_its_campaign_was_reopened_unfinished(app, tmp_path):
-    """Reopened so by an earlier release: every start loads the same file, and refusing it would
-    stop every other campaign from loading, for nothing it could change."""
-    unfinished = write(tmp_path, "demo-petition.yaml", demo(status="closed", content__en__summary=None))
+def test_a_campaign_reopened_unfinished_before_keeps_loading_until_its_file_takes_more_away(app, tmp_path,
+                                                                                          monkeypatch):
+    """Reopened so by an earlier release: every start loads its file, and a new release reads
+    every file anew. Refusing them would stop every campaign from loading, for nothing the file
+    changed; a file that takes away another text is refused."""
+    unfinished = demo(status="closed", content__en__summary=None)
     with app.app_context():
-        load_campaign_files([unfinished])
+        load_campaign_files([write(tmp_path, "demo-petition.yaml", unfinished)])
         db.session.execute(update(Campaign).filter_by(slug="demo-petition").values(status="live"))
         db.session.commit()
-        assert load_campaign_files([unfinished]).unchanged == ["demo-petition"]
-        with pytest.raises(CampaignFileError):
-            load_campaign_files([write(tmp_path, "demo-petition.yaml", demo(status="closed", goal=5,
-                                                                            content__en__summary=None))])
+        monkeypatch.setattr("widget.campaigns.loader.RENDERER_VERSION", 99)
+        assert load_campaign_files([write(tmp_path, "demo-petition.yaml", unfinished)]).updated == ["demo-petition"]
+        assert load_campaign_files([write(tmp_path, "demo-petition.yaml", {**unfinished, "goal": 5})]).updated
+        with pytest.raises(CampaignFileError) as caught:
+            load_campaign_files([write(tmp_path, "demo-petition.yaml",
+                                       demo(status="closed", content__en__summary=None, content__en__title=None))])
+    assert [problem.field for problem in caught.value.problems] == ["content.en.title"]
+    assert status_of(app) == "live"
 
 
 def stored_before_migration_0010(app, status):

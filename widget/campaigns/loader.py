@@ -13,7 +13,10 @@ from sqlalchemy import select
 from widget.campaigns.markdown import RENDERER_VERSION
 from widget.campaigns.schema import CampaignDefinition
 from widget.campaigns.schema import content_problems
+from widget.campaigns.schema import missing_translations
 from widget.campaigns.schema import stored_content
+from widget.campaigns.schema import untranslated
+from widget.campaigns.schema import untranslated_problem
 from widget.extensions import db
 from widget.graphics.store import forget_campaign_graphics
 from widget.storage.models import Campaign
@@ -134,15 +137,17 @@ def load_campaign_files(paths):
         and existing[d.slug].kind != d.kind
         and existing[d.slug].action_count > 0
     ]
-    # A campaign reopened from the command line stays live while its file says otherwise, so a
-    # changed file is held to what a live one's must be (an unchanged one changes nothing).
-    problems.extend(
-        Problem(str(path), where, f"{message} ({d.slug} is live: it was reopened with `campaigns reopen`)")
-        for path, d in definitions
-        if d.slug in existing and d.status != "live" and status_after_loading(existing[d.slug], d.status) == "live"
-        and existing[d.slug].definition_hash != definition_hash(d)
-        for where, message in content_problems(d.model_copy(update={"status": "live"}))
-    )
+    # A campaign reopened from the command line stays live while its file says otherwise, so its
+    # file may not take away a text that a language has. (What the campaign already lacks, as
+    # stored by an earlier release, is not held against a file that changes nothing of it.)
+    for path, d in definitions:
+        campaign = existing.get(d.slug)
+        if campaign is None or d.status == "live" or status_after_loading(campaign, d.status) != "live":
+            continue
+        for language, key in newly_untranslated(campaign, d):
+            where, message = untranslated_problem(language, key)
+            problems.append(Problem(str(path), where, f"{message} ({d.slug} is live: it was reopened with "
+                                                      "`campaigns reopen`)"))
     if problems:
         raise CampaignFileError(problems)
 
@@ -175,6 +180,12 @@ def load_campaign_files(paths):
         # or belong to a campaign no longer public.
         forget_campaign_graphics(slug)
     return report
+
+
+def newly_untranslated(campaign, definition):
+    """(language, key) of each text the file lacks in a language that the stored campaign has."""
+    already = set(untranslated(campaign.content, campaign.default_language))
+    return [missing for missing in missing_translations(definition) if missing not in already]
 
 
 def status_after_loading(campaign, filed):

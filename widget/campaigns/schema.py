@@ -177,12 +177,14 @@ def content_problems(definition):
             problems.append((f"content.{definition.default_language}.{key}", "is required"))
 
     if definition.status == "live":
-        problems.extend(
-            (f"content.{language}.{key}", f"is missing; a live campaign must be complete in each of its "
-                                          f"languages (translate it, or remove the '{language}' block)")
-            for language, key in missing_translations(definition)
-        )
+        problems.extend(untranslated_problem(language, key) for language, key in missing_translations(definition))
     return problems
+
+
+def untranslated_problem(language, key):
+    """(field path, message) for a text a live campaign lacks in one of its languages."""
+    return (f"content.{language}.{key}", f"is missing; a live campaign must be complete in each of its "
+                                         f"languages (translate it, or remove the '{language}' block)")
 
 
 def untranslated(content, default_language):
