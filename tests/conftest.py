@@ -219,16 +219,20 @@ def statements_sent(app):
     connection, "own" (on PostgreSQL, "own, autocommit" when the statement commits itself)."""
     sent = []
 
+    def note(statement, where):
+        entry = (statement.split(None, 1)[0], where)
+        # sqlite3 reports a statement again for each step a trigger runs: once is enough.
+        if where != "own" or not sent or sent[-1] != entry:
+            sent.append(entry)
+
     def through_the_pool(connection, cursor, statement, *rest):
-        sent.append((statement.split(None, 1)[0], "pool"))
+        note(statement, "pool")
 
     def trace(statement):
-        # sqlite3 reports a statement again for each step a trigger runs: once is enough.
-        if not sent or sent[-1] != (statement.split(None, 1)[0], "own"):
-            sent.append((statement.split(None, 1)[0], "own"))
+        note(statement, "own")
 
     def execute_on_psycopg(connection, statement, *arguments, **options):
-        sent.append((statement.split(None, 1)[0], "own, autocommit" if connection.autocommit else "own"))
+        note(statement, "own, autocommit" if connection.autocommit else "own")
         return psycopg_execute(connection, statement, *arguments, **options)
 
     psycopg_execute = psycopg.Connection.execute

@@ -109,7 +109,7 @@ def forget_campaign_graphics(slug):
     folder = graphics_folder() / slug
     try:
         if folder.is_symlink():
-            log.warning("%s is a link: the cards drawn behind it stay, and are served", folder)
+            warn_of_link(folder)
         elif folder.is_dir():
             forget_cards_below(folder, CARD_FOLDERS)
     except OSError as error:
@@ -170,7 +170,7 @@ def forget_cards_below(folder, levels):
         try:
             if entry.is_symlink():
                 if levels and levels[0](entry.name):
-                    log.warning("%s is a link: the cards drawn behind it stay, and are served", entry.path)
+                    warn_of_link(entry.path)
             elif levels and entry.is_dir() and levels[0](entry.name):
                 removed = forget_cards_below(entry.path, levels[1:]) or removed
             elif not levels and entry.is_file() and CARD_FILE.match(entry.name):
@@ -185,3 +185,8 @@ def forget_cards_below(folder, levels):
             if error.errno not in (errno.ENOTEMPTY, errno.EEXIST):  # something else is in it, and stays
                 log.warning("could not remove the folder %s: %s", folder, error)
     return removed
+
+
+def warn_of_link(path):
+    """Links are never followed: what is behind one where cards belong stays, and is served."""
+    log.warning("%s is a link: the cards drawn behind it stay, and are served", path)
