@@ -115,15 +115,21 @@ def test_after_flask_takes_a_signature_the_next_ones_are_taken_before_it(app, cl
     assert again.status_code == 303 and action_count(app) == count_rows(app, Signature) == 2
 
 
-def test_a_signature_taken_before_flask_is_one_statement_on_the_threads_own_connection(app, client, monkeypatch):
+@pytest.fixture
+def without_housekeeping(monkeypatch):
+    """Not the occasional clear-out of expired tokens, nor adding up the uncounted signatures: a
+    signature sends only its own statement, so a test of what it sends does not fail by chance."""
+    monkeypatch.setattr(form_token, "PURGE_ONE_IN", 10**9)
+    monkeypatch.setattr(counting, "FOLD_ONE_IN", 10**9)
+
+
+def test_a_signature_taken_before_flask_is_one_statement_on_the_threads_own_connection(app, client,
+                                                                                      without_housekeeping):
     """Straight to the driver, on a connection of the thread's own: nothing goes through the pool.
     On PostgreSQL the one statement commits itself: nothing it writes waits for a worker to get
     round to sending COMMIT. On SQLite the one statement (an insert into a view, whose trigger
     writes) runs in a transaction of its own."""
     assert sign(client, email="primera@example.org").status_code == 303
-    # Not the occasional clear-out of expired tokens, nor adding up the uncounted signatures.
-    monkeypatch.setattr(form_token, "PURGE_ONE_IN", 10**9)
-    monkeypatch.setattr(counting, "FOLD_ONE_IN", 10**9)
     with statements_sent(app) as sent, requests_reaching_flask(app) as reached:
         response = post(client, {"token": token(app), **PERSON, "email": "segunda@example.org"})
     assert response.status_code == 303 and not reached
@@ -314,7 +320,8 @@ def test_a_post_counted_before_flask_is_not_counted_again_by_flask(database_url)
         assert post(client, {**fields, "token": token(app)}).status_code == 429
 
 
-def test_a_database_that_fails_before_flask_gets_flasks_503_without_a_second_try(sqlite_app, caplog):
+def test_a_database_that_fails_before_flask_gets_flasks_503_without_a_second_try(sqlite_app, caplog,
+                                                                                 without_housekeeping):
     app, client = sqlite_app, sqlite_app.test_client()
     assert post(client, {"token": token(app), **PERSON, "email": "ana@example.org"}).status_code == 303
     with app.app_context():
