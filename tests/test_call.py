@@ -15,6 +15,7 @@ from tests.conftest import action_count
 from tests.conftest import count_rows
 from tests.conftest import form_token
 from tests.conftest import sign
+from tests.conftest import statements_sent
 from tests.congress_sources import SOURCE
 from tests.congress_sources import TODAY
 from tests.congress_sources import expected_names
@@ -32,6 +33,7 @@ from widget.call.script import fill_script
 from widget.extensions import db
 from widget.phones import e164
 from widget.phones import readable
+from widget.security import form_token as form_token_module
 from widget.storage import counting
 from widget.storage.models import CallReport
 from widget.storage.models import Campaign
@@ -564,6 +566,48 @@ def test_a_closed_call_in_says_so_and_takes_no_reports(app, client, noon):
     assert "This call-in has ended." in words(client.get("/embed/demo-call?lang=en"))
     assert report(client, step, "talked_to_staff").status_code == 409
     assert count_rows(app, CallReport) == 0
+
+
+def close_call_in(app, status="closed"):
+    with app.app_context():
+        db.session.query(Campaign).filter_by(slug="demo-call").one().status = status
+        db.session.commit()
+
+
+def test_a_worker_takes_a_call_step_on_the_call_in_as_it_read_it_a_moment_ago(app, client, noon, monkeypatch):
+    """Within PAGE_RECHECK_SECONDS of reading a live call-in, a worker starts a call without
+    reading the campaign again: the one statement that spends the form token checks it is live."""
+    app.config["PAGE_RECHECK_SECONDS"] = 3600
+    monkeypatch.setattr(form_token_module, "PURGE_ONE_IN", 10**9)  # not the occasional clear-out
+    zip_code = single_district_zip()
+    assert start(client, postal_code=zip_code).status_code == 200  # read here
+    token = form_token(client.get("/embed/demo-call?lang=en"))
+    with statements_sent(app) as sent:
+        step = client.post("/embed/demo-call?lang=en", data={"token": token, "step": "start", "postal_code": zip_code},
+                           headers=SAME_ORIGIN)
+    assert step.status_code == 200 and "Call 1 of 3" in words(step)
+    assert [statement for statement, _ in sent if statement not in ("BEGIN", "COMMIT")] == ["INSERT"]
+
+
+def test_a_call_in_closed_a_moment_ago_takes_nothing_from_a_worker_that_read_it_live(app, client, noon):
+    app.config["PAGE_RECHECK_SECONDS"] = 3600
+    zip_code = single_district_zip()
+    step = start(client, postal_code=zip_code)
+    token = form_token(client.get("/embed/demo-call?lang=en"))
+    close_call_in(app)
+    fields = {"token": token, "step": "start", "postal_code": zip_code}
+    started = client.post("/embed/demo-call?lang=en", data=fields, headers=SAME_ORIGIN)
+    assert started.status_code == 409 and "This call-in has ended." in words(started)
+    close_call_in(app, "live")
+    step = start(client, postal_code=zip_code)  # the worker reads the reopened call-in at once
+    close_call_in(app)
+    reported = report(client, step, "talked_to_staff")
+    assert reported.status_code == 409 and "This call-in has ended." in words(reported)
+    assert count_rows(app, CallReport) == 0 and action_count(app, "demo-call") == 0
+    # The token was not spent: reopened, the same form starts the call.
+    close_call_in(app, "live")
+    again = client.post("/embed/demo-call?lang=en", data=fields, headers=SAME_ORIGIN)
+    assert again.status_code == 200 and "Call 1 of 3" in words(again)
 
 
 def test_the_honeypot_gets_the_thank_you_and_looks_nothing_up(app, client):

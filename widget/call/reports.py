@@ -33,7 +33,8 @@ def report_key(visit, target):
 
 
 def record_call(campaign, visit, outcome, *, language, source):
-    """Store how the call to the visit's current office went, and count it, in one transaction.
+    """Store how the call to the visit's current office went, and count it, in one transaction;
+    False if the campaign is no longer live (closed since it was read), with nothing kept.
 
     Sending the same report again (a reloaded page) changes nothing: the key is unique per office
     per visit, and the counter moves only when a row was added. The time is kept to the hour,
@@ -53,4 +54,4 @@ def record_call(campaign, visit, outcome, *, language, source):
         db.session.rollback()  # the campaign closed since the page was read: nothing is kept
         return False
     db.session.commit()
-    return inserted
+    return True

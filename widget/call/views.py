@@ -28,6 +28,7 @@ from widget.call.visit import CallVisit
 from widget.call.visit import VisitError
 from widget.call.visit import read_visit
 from widget.call.visit import visit_token
+from widget.campaigns import find_public_campaign
 from widget.embedding.page import redirect_to_thanks
 from widget.embedding.page import widget_context
 from widget.forms import HONEYPOT_FIELD
@@ -126,13 +127,17 @@ def start_calling(context):
         targets = lookup.targets
     else:
         targets = fixed_targets(campaign.settings["targets"])
-    # Spent on the thread's own connection, as a signature is; the page is made after, with the
+    # Spent on the thread's own connection, as a signature is, if the campaign is still live (it
+    # may have been read a moment ago: `find_public_campaign`); the page is made after, with the
     # connection let go (on SQLite, the host's writer queue with it).
     with own_connection() as connection:
-        spent = spend_form_token(screening.token, connection)
+        spent = spend_form_token(screening.token, connection, live_campaign=campaign.id)
         if spent:
             connection.commit()
     if not spent:
+        current = find_public_campaign(campaign.slug)
+        if not current.is_live:
+            return closed_since(context, current)
         return render_start(context, form, notice=TRY_AGAIN, status=400)
     visit = CallVisit.start([target.key for target in targets], lookup.zip_code if lookup else None,
                             form["given_name"].data, form["city"].data)
@@ -151,7 +156,8 @@ def continue_calling(context, step):
         if outcome == "skip":
             visit = visit.moved_on(called=False)
         elif outcome in OUTCOMES:
-            record_call(campaign, visit, outcome, language=context["language"], source=context["source"])
+            if not record_call(campaign, visit, outcome, language=context["language"], source=context["source"]):
+                return closed_since(context)
             visit = visit.moved_on(called=True)
         else:
             return render_step(context, visit, error=NO_OUTCOME, status=422)
@@ -163,6 +169,13 @@ def continue_calling(context, step):
             return render_start(context, start_form(campaign, data=visit.details()), notice=NO_CALLS)
         return redirect_to_thanks(context)
     return render_step(context, visit)
+
+
+def closed_since(context, current=None):
+    """The campaign closed after it was read for this request, and nothing was kept: it is shown
+    as it is now (read again, unless given)."""
+    current = current if current is not None else find_public_campaign(context["campaign"].slug)
+    return render_template("widget/closed.html", **widget_context(current, context["partner"])), 409
 
 
 def start_over(context, error):

@@ -1,6 +1,7 @@
 """Campaigns: their files (schema, loading, Markdown) and how views find a public one."""
 
 import re
+from time import monotonic
 
 from flask import abort
 from flask import current_app
@@ -41,27 +42,39 @@ DEFINITION = select(*(column for column in campaigns.c if column.name not in STA
 )
 
 
-def find_public_campaign(slug):
+def find_public_campaign(slug, recent_for=frozenset()):
     """The campaign supporters may see under this slug (live or closed), or a 404.
 
-    Each worker remembers the campaigns it has shown; every request still asks the database for
-    the campaign's status, count and revision (raised by every change through the models), so
-    what it remembers is never out of date. That one small query goes straight to the thread's
-    own connection (`read_one`); the rest is read through the session, only when it changed. The
+    Each worker remembers the campaigns it has shown; a request still asks the database for the
+    campaign's status, count and revision (raised by every change through the models), so what it
+    remembers is never out of date. That one small query goes straight to the thread's own
+    connection (`read_one`); the rest is read through the session, only when it changed. The
     campaign is a fresh object, in no session: views only read it. It is kept on `g` so the
     language chosen for the response can depend on it.
+
+    A live campaign of a kind in `recent_for` is taken as this worker last read it, if that was
+    less than PAGE_RECHECK_SECONDS ago, as the kept embed pages take theirs: its count may be that
+    much behind. Only actions whose own writes check that the campaign is still live may ask for
+    this (a call's steps: `spend_form_token` and `count_actions`); a closed campaign is always
+    read again, so one reopened shows as live at once.
     """
     if not SLUG.match(slug):
-        abort(404)
-    found = read_one(CURRENT_STATE, {"slug": slug})
-    if found is None:
-        abort(404)
-    state = dict(zip(STATE_COLUMNS, found, strict=True))
-    if state["status"] not in PUBLIC_STATUSES:
         abort(404)
     # By campaign: the version it was read at, and its definition. Threads share it; each
     # step is one dictionary operation, and two threads reading the same version agree.
     remembered = current_app.extensions.setdefault("megafono.campaigns", {})
+    # By slug: the last state read, and when (time.monotonic()).
+    last_read = current_app.extensions.setdefault("megafono.campaign_states", {})
+    state = recent_live_state(last_read.get(slug), remembered, recent_for) if recent_for else None
+    if state is None:
+        read_at = monotonic()
+        found = read_one(CURRENT_STATE, {"slug": slug})
+        if found is None:
+            abort(404)
+        state = dict(zip(STATE_COLUMNS, found, strict=True))
+        if state["status"] not in PUBLIC_STATUSES:
+            abort(404)
+        last_read[slug] = (state, read_at)
     version = (state["revision"], state["definition_hash"])
     kept = remembered.get(state["id"])
     if kept is None or kept[0] != version:
@@ -70,6 +83,19 @@ def find_public_campaign(slug):
     campaign = Campaign(**kept[1], **state)
     g.campaign = campaign
     return campaign
+
+
+def recent_live_state(last, remembered, kinds):
+    """The state last read, if it is recent, live, and of a campaign of one of these kinds."""
+    if last is None:
+        return None
+    state, read_at = last
+    if monotonic() - read_at >= current_app.config["PAGE_RECHECK_SECONDS"] or state["status"] != "live":
+        return None
+    kept = remembered.get(state["id"])
+    if kept is None or kept[0] != (state["revision"], state["definition_hash"]) or kept[1]["kind"] not in kinds:
+        return None
+    return state
 
 
 def current_goal(count, goal):

@@ -28,17 +28,23 @@ class WidgetKind(NamedTuple):
     show: Callable
     submit: Callable
     thank: Callable
+    #: Whether its posts may act on the campaign as this worker read it a moment ago (see
+    #: `find_public_campaign`): their writes check that it is still live. A signature's checks
+    #: the revisions it was read at, which must then be the current ones.
+    acts_on_recent_state: bool
 
 
 WIDGET_KINDS = {
-    "petition": WidgetKind(petition.show_petition, petition.submit_petition, petition.show_thanks),
-    "call": WidgetKind(call.show_call, call.submit_call, call.show_thanks),
+    "petition": WidgetKind(petition.show_petition, petition.submit_petition, petition.show_thanks,
+                           acts_on_recent_state=False),
+    "call": WidgetKind(call.show_call, call.submit_call, call.show_thanks, acts_on_recent_state=True),
 }
+ACTING_ON_RECENT_STATE = frozenset(name for name, kind in WIDGET_KINDS.items() if kind.acts_on_recent_state)
 
 
-def framed_campaign(slug):
+def framed_campaign(slug, recent_for=frozenset()):
     """The campaign and the partner the request came through, with framing allowed as they say."""
-    campaign = find_public_campaign(slug)
+    campaign = find_public_campaign(slug, recent_for)
     if campaign.kind not in WIDGET_KINDS:
         abort(404)
     partner = find_partner(source_code())
@@ -58,7 +64,7 @@ def embed(slug):
 @blueprint.post("/embed/<slug>")
 def act(slug):
     """Take the action a supporter posted from the widget (a signature, a call's outcome)."""
-    campaign, partner = framed_campaign(slug)
+    campaign, partner = framed_campaign(slug, recent_for=ACTING_ON_RECENT_STATE)
     if not post_comes_from_our_pages():
         abort(403)
     return WIDGET_KINDS[campaign.kind].submit(campaign, partner)

@@ -22,6 +22,7 @@ from sqlalchemy import delete
 
 from widget.extensions import db
 from widget.security.keys import timed_serializer
+from widget.storage.counting import IS_LIVE
 from widget.storage.database import in_transaction
 from widget.storage.database import insert_ignoring_conflict
 from widget.storage.driver import run
@@ -93,11 +94,16 @@ def read_form_token(token, campaign_slug):
     return FormToken(nonce=nonce, issued_at=issued_at, issued_at_precise=float(issued_precisely))
 
 
-def spend_form_token(token, connection=None):
-    """Mark a token used, inside the caller's transaction; False if it had been used already."""
+def spend_form_token(token, connection=None, live_campaign=None):
+    """Mark a token used, inside the caller's transaction; False if it had been used already.
+    With `live_campaign` (a campaign's id), also False if that campaign is not live, checked in
+    the same statement: nothing is spent then."""
     connection = in_transaction(connection)
     forget_expired_tokens_now_and_then(connection)
-    return insert_ignoring_conflict(SpentFormToken, connection, nonce=token.nonce, expires_at=token.expires_at)
+    if live_campaign is None:
+        return insert_ignoring_conflict(SpentFormToken, connection, nonce=token.nonce, expires_at=token.expires_at)
+    return insert_ignoring_conflict(SpentFormToken, connection, only_if=IS_LIVE, counted_campaign=live_campaign,
+                                    nonce=token.nonce, expires_at=token.expires_at)
 
 
 #: Spent tokens expired by `now`.

@@ -7,7 +7,10 @@ from pathlib import Path
 from sqlite3 import Connection as SQLiteConnection
 
 from flask_migrate import upgrade
+from sqlalchemy import bindparam
 from sqlalchemy import event
+from sqlalchemy import exists
+from sqlalchemy import select
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.dialects import sqlite
 from sqlalchemy.engine import Engine
@@ -101,23 +104,30 @@ def in_transaction(connection=None):
     return connection if connection is not None else db.session.connection()
 
 
-def insert_ignoring_conflict(model, connection=None, **values):
+def insert_ignoring_conflict(model, connection=None, only_if=None, **values):
     """Insert a row unless a unique key already holds one; True when the row was added. On the
-    connection given (one of the thread's own too), else the session's.
+    connection given (one of the thread's own too), else the session's. With `only_if` (a query,
+    whose parameters come with the values), only if that query finds a row, in the same statement.
 
     The database settles races between simultaneous inserts, so nothing is counted twice and
     no one gets an error page for a duplicate.
     """
     connection = in_transaction(connection)
-    statement = insert_ignoring_conflict_statement(model.__table__, on_postgresql(connection))
+    statement = insert_ignoring_conflict_statement(model.__table__, on_postgresql(connection), only_if)
     return run(connection, statement, values).fetchone() is not None
 
 
 @cache
-def insert_ignoring_conflict_statement(table, for_postgresql):
-    """One statement per table, built once: through SQLAlchemy, the columns come from each call's
-    values; straight to the driver (`run`), every column is bound, and must be given."""
+def insert_ignoring_conflict_statement(table, for_postgresql, only_if=None):
+    """One statement per table (and condition), built once: through SQLAlchemy, the columns come
+    from each call's values; straight to the driver (`run`), every column is bound, and must be
+    given. With a condition every column is bound, whichever way it is sent."""
     dialect = postgresql if for_postgresql else sqlite
+    insert = dialect.insert(table)
+    if only_if is not None:
+        names = [column.name for column in table.columns]
+        row = select(*(bindparam(name, type_=table.c[name].type) for name in names)).where(exists(only_if))
+        insert = insert.from_select(names, row)
     # A returned row is the portable way to learn whether the insert happened
     # (psycopg reports rowcount -1 for this statement).
-    return dialect.insert(table).on_conflict_do_nothing().returning(*table.primary_key.columns)
+    return insert.on_conflict_do_nothing().returning(*table.primary_key.columns)

@@ -192,7 +192,8 @@ def run(connection, statement, values):
     either way has `fetchone`."""
     if isinstance(connection, SQLiteConnection):
         sql, binds = for_sqlite3(statement)
-        parameters = [values[name] if convert is None else convert(values[name]) for name, convert in binds]
+        parameters = [fixed if name is None else values[name] if convert is None else convert(values[name])
+                      for name, fixed, convert in binds]
         try:
             return connection.execute(sql, parameters)
         except sqlite3.Error as error:
@@ -222,10 +223,19 @@ def as_sqlalchemy_error(error, statement=None, parameters=None, dialect=None, in
 @cache
 def for_sqlite3(statement):
     """A statement as sqlite3 takes it, compiled once: its SQL, and for each of its `?` in turn,
-    the value's name and how SQLAlchemy's SQLite dialect converts it (None: as it is)."""
+    the value's name (None for a value the statement carries itself, such as a status it compares
+    with), that value converted, and how SQLAlchemy's SQLite dialect converts the named value
+    (None: as it is)."""
     compiled = statement.compile(dialect=SQLITE)
-    return str(compiled), tuple((name, compiled.binds[name].type.dialect_impl(SQLITE).bind_processor(SQLITE))
-                                for name in compiled.positiontup)
+    binds = []
+    for name in compiled.positiontup:
+        bind = compiled.binds[name]
+        convert = bind.type.dialect_impl(SQLITE).bind_processor(SQLITE)
+        if bind.unique:  # SQLAlchemy names each of the statement's own values uniquely
+            binds.append((None, bind.value if convert is None else convert(bind.value), None))
+        else:
+            binds.append((name, None, convert))
+    return str(compiled), tuple(binds)
 
 
 @cache
