@@ -30,10 +30,10 @@ from widget.call.congress import normalize_zip
 from widget.call.script import ScriptError
 from widget.call.script import check_script
 from widget.call.script import fill_script
+from widget.campaigns import remember_reading
 from widget.extensions import db
 from widget.phones import e164
 from widget.phones import readable
-from widget.security import form_token as form_token_module
 from widget.storage import counting
 from widget.storage.models import CallReport
 from widget.storage.models import Campaign
@@ -558,27 +558,25 @@ def test_the_call_widget_takes_no_posts_from_other_sites(app, client):
     assert response.status_code == 403
 
 
-def test_a_closed_call_in_says_so_and_takes_no_reports(app, client, noon):
-    step = start(client, postal_code=single_district_zip())
-    with app.app_context():
-        db.session.query(Campaign).filter_by(slug="demo-call").one().status = "closed"
-        db.session.commit()
-    assert "This call-in has ended." in words(client.get("/embed/demo-call?lang=en"))
-    assert report(client, step, "talked_to_staff").status_code == 409
-    assert count_rows(app, CallReport) == 0
-
-
 def close_call_in(app, status="closed"):
     with app.app_context():
         db.session.query(Campaign).filter_by(slug="demo-call").one().status = status
         db.session.commit()
 
 
-def test_a_worker_takes_a_call_step_on_the_call_in_as_it_read_it_a_moment_ago(app, client, noon, monkeypatch):
+def test_a_closed_call_in_says_so_and_takes_no_reports(app, client, noon):
+    step = start(client, postal_code=single_district_zip())
+    close_call_in(app)
+    assert "This call-in has ended." in words(client.get("/embed/demo-call?lang=en"))
+    assert report(client, step, "talked_to_staff").status_code == 409
+    assert count_rows(app, CallReport) == 0
+
+
+def test_a_worker_takes_a_call_step_on_the_call_in_as_it_read_it_a_moment_ago(app, client, noon,
+                                                                             without_housekeeping):
     """Within PAGE_RECHECK_SECONDS of reading a live call-in, a worker starts a call without
     reading the campaign again: the one statement that spends the form token checks it is live."""
     app.config["PAGE_RECHECK_SECONDS"] = 3600
-    monkeypatch.setattr(form_token_module, "PURGE_ONE_IN", 10**9)  # not the occasional clear-out
     zip_code = single_district_zip()
     assert start(client, postal_code=zip_code).status_code == 200  # read here
     token = form_token(client.get("/embed/demo-call?lang=en"))
@@ -608,6 +606,29 @@ def test_a_call_in_closed_a_moment_ago_takes_nothing_from_a_worker_that_read_it_
     close_call_in(app, "live")
     again = client.post("/embed/demo-call?lang=en", data=fields, headers=SAME_ORIGIN)
     assert again.status_code == 200 and "Call 1 of 3" in words(again)
+
+
+def test_of_two_readings_of_a_call_in_the_later_one_is_kept():
+    readings = {}
+    remember_reading(readings, "demo-call", {"status": "closed"}, read_at=2.0)
+    remember_reading(readings, "demo-call", {"status": "live"}, read_at=1.0)  # read before, finished after
+    assert readings["demo-call"] == ({"status": "closed"}, 2.0)
+    remember_reading(readings, "demo-call", {"status": "live"}, read_at=3.0)
+    assert readings["demo-call"] == ({"status": "live"}, 3.0)
+
+
+def test_a_call_in_withdrawn_a_moment_ago_is_gone_for_a_worker_that_read_it_live(app, client, noon):
+    app.config["PAGE_RECHECK_SECONDS"] = 3600
+    zip_code = single_district_zip()
+    step = start(client, postal_code=zip_code)
+    token = form_token(client.get("/embed/demo-call?lang=en"))
+    close_call_in(app, "draft")
+    fields = {"token": token, "step": "start", "postal_code": zip_code}
+    assert client.post("/embed/demo-call?lang=en", data=fields, headers=SAME_ORIGIN).status_code == 404
+    assert report(client, step, "talked_to_staff").status_code == 404
+    assert count_rows(app, CallReport) == 0 and action_count(app, "demo-call") == 0
+    close_call_in(app, "live")  # the token was not spent
+    assert client.post("/embed/demo-call?lang=en", data=fields, headers=SAME_ORIGIN).status_code == 200
 
 
 def test_the_honeypot_gets_the_thank_you_and_looks_nothing_up(app, client):

@@ -34,9 +34,7 @@ from widget.campaigns.loader import load_campaign_files
 from widget.embedding import partners
 from widget.extensions import db
 from widget.petition.quick import QuickSignatures
-from widget.security import form_token
 from widget.security.form_token import issue_form_token
-from widget.storage import counting
 from widget.storage.database import upgrade_schema
 from widget.storage.driver import own_postgresql_connection
 from widget.storage.driver import own_sqlite_connection
@@ -113,14 +111,6 @@ def test_after_flask_takes_a_signature_the_next_ones_are_taken_before_it(app, cl
         again = post(client, {"token": token(app), **PERSON, "email": "segunda@example.org"})
         assert not reached
     assert again.status_code == 303 and action_count(app) == count_rows(app, Signature) == 2
-
-
-@pytest.fixture
-def without_housekeeping(monkeypatch):
-    """Not the occasional clear-out of expired tokens, nor adding up the uncounted signatures: a
-    signature sends only its own statement, so a test of what it sends does not fail by chance."""
-    monkeypatch.setattr(form_token, "PURGE_ONE_IN", 10**9)
-    monkeypatch.setattr(counting, "FOLD_ONE_IN", 10**9)
 
 
 def test_a_signature_taken_before_flask_is_one_statement_on_the_threads_own_connection(app, client,

@@ -28,7 +28,8 @@ def public_slugs():
 
 campaigns = Campaign.__table__
 
-#: What changes from one request to the next: read on every request, in one small query.
+#: What changes from one request to the next: read for each request (but see `find_public_campaign`),
+#: in one small query.
 CURRENT_STATE = select(
     campaigns.c.id, campaigns.c.status, Campaign.action_count.expression.label("action_count"), campaigns.c.revision,
     campaigns.c.definition_hash,
@@ -45,18 +46,20 @@ DEFINITION = select(*(column for column in campaigns.c if column.name not in STA
 def find_public_campaign(slug, recent_for=frozenset()):
     """The campaign supporters may see under this slug (live or closed), or a 404.
 
-    Each worker remembers the campaigns it has shown; a request still asks the database for the
-    campaign's status, count and revision (raised by every change through the models), so what it
-    remembers is never out of date. That one small query goes straight to the thread's own
-    connection (`read_one`); the rest is read through the session, only when it changed. The
-    campaign is a fresh object, in no session: views only read it. It is kept on `g` so the
-    language chosen for the response can depend on it.
+    Each worker remembers the campaigns it has shown. A request asks the database for the
+    campaign's status, count and revision (raised by every change through the models), and reads
+    the rest again only when that changed. The small query goes straight to the thread's own
+    connection (`read_one`); the rest is read through the session. The campaign is a fresh
+    object, in no session: views only read it. It is kept on `g` so the language chosen for the
+    response can depend on it.
 
-    A live campaign of a kind in `recent_for` is taken as this worker last read it, if that was
-    less than PAGE_RECHECK_SECONDS ago, as the kept embed pages take theirs: its count may be that
-    much behind. Only actions whose own writes check that the campaign is still live may ask for
-    this (a call's steps: `spend_form_token` and `count_actions`); a closed campaign is always
-    read again, so one reopened shows as live at once.
+    The one exception: a live campaign of a kind in `recent_for` is taken, text and settings with
+    its state, as this worker last read it, if that was less than PAGE_RECHECK_SECONDS ago, as the
+    kept embed pages take theirs. Only actions whose own writes check that the campaign is still
+    live may ask for this (a call's steps: `spend_form_token` and `count_actions`). A step that
+    writes nothing (a skip, a form with a mistake) may answer that long as if a campaign just
+    closed were still live; a closed campaign is always read again, so one reopened takes calls
+    at once.
     """
     if not SLUG.match(slug):
         abort(404)
@@ -74,8 +77,8 @@ def find_public_campaign(slug, recent_for=frozenset()):
         state = dict(zip(STATE_COLUMNS, found, strict=True))
         if state["status"] not in PUBLIC_STATUSES:
             abort(404)
-        last_read[slug] = (state, read_at)
-    version = (state["revision"], state["definition_hash"])
+        remember_reading(last_read, slug, state, read_at)
+    version = state_version(state)
     kept = remembered.get(state["id"])
     if kept is None or kept[0] != version:
         kept = (version, dict(db.session.execute(DEFINITION, {"id": state["id"]}).mappings().one()))
@@ -93,9 +96,22 @@ def recent_live_state(last, remembered, kinds):
     if monotonic() - read_at >= current_app.config["PAGE_RECHECK_SECONDS"] or state["status"] != "live":
         return None
     kept = remembered.get(state["id"])
-    if kept is None or kept[0] != (state["revision"], state["definition_hash"]) or kept[1]["kind"] not in kinds:
+    if kept is None or kept[0] != state_version(state) or kept[1]["kind"] not in kinds:
         return None
     return state
+
+
+def remember_reading(last_read, slug, state, read_at):
+    """Keep a reading of the campaign's state, unless a later one (another thread's) was kept
+    while this one was on its way: the later reading stays."""
+    kept = last_read.get(slug)
+    if kept is None or kept[1] <= read_at:
+        last_read[slug] = (state, read_at)
+
+
+def state_version(state):
+    """What the campaign's definition is remembered by: its revision and its file's hash."""
+    return state["revision"], state["definition_hash"]
 
 
 def current_goal(count, goal):

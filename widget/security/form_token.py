@@ -100,10 +100,9 @@ def spend_form_token(token, connection=None, live_campaign=None):
     the same statement: nothing is spent then."""
     connection = in_transaction(connection)
     forget_expired_tokens_now_and_then(connection)
-    if live_campaign is None:
-        return insert_ignoring_conflict(SpentFormToken, connection, nonce=token.nonce, expires_at=token.expires_at)
-    return insert_ignoring_conflict(SpentFormToken, connection, only_if=IS_LIVE, counted_campaign=live_campaign,
-                                    nonce=token.nonce, expires_at=token.expires_at)
+    condition = {} if live_campaign is None else {"only_if": IS_LIVE, "counted_campaign": live_campaign}
+    return insert_ignoring_conflict(SpentFormToken, connection, nonce=token.nonce, expires_at=token.expires_at,
+                                    **condition)
 
 
 #: Spent tokens expired by `now`.

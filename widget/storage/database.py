@@ -106,8 +106,9 @@ def in_transaction(connection=None):
 
 def insert_ignoring_conflict(model, connection=None, only_if=None, **values):
     """Insert a row unless a unique key already holds one; True when the row was added. On the
-    connection given (one of the thread's own too), else the session's. With `only_if` (a query,
-    whose parameters come with the values), only if that query finds a row, in the same statement.
+    connection given (one of the thread's own too), else the session's. With `only_if` (a query
+    built once, as `run` needs, whose parameters come with the values), only if that query finds
+    a row, in the same statement.
 
     The database settles races between simultaneous inserts, so nothing is counted twice and
     no one gets an error page for a duplicate.

@@ -1,12 +1,13 @@
 """Each thread's own connection to the database driver, and the statements sent straight to it.
 
-Every supporter's request reads its campaign's state, and a signature or a call start writes, on
-a connection the thread keeps for itself, outside SQLAlchemy's pool and execution: under load,
-checking a connection out of the pool and in again (on PostgreSQL with a ping, and a transaction
-begun and ended), and SQLAlchemy's execution around one statement, cost a request more than the
-statement itself (docs/performance.md). The statements are SQLAlchemy's own, compiled once for
-the driver, with SQLAlchemy's conversions of values, and the driver's errors are raised as
-SQLAlchemy raises them from its own connections, which is what the 503 page reads.
+A supporter's request reads its campaign's state (a call's steps, at most once a moment), and a
+signature or a call start writes, on a connection the thread keeps for itself, outside
+SQLAlchemy's pool and execution: under load, checking a connection out of the pool and in again
+(on PostgreSQL with a ping, and a transaction begun and ended), and SQLAlchemy's execution around
+one statement, cost a request more than the statement itself (docs/performance.md). The
+statements are SQLAlchemy's own, compiled once for the driver, with SQLAlchemy's conversions of
+values, and the driver's errors are raised as SQLAlchemy raises them from its own connections,
+which is what the 503 page reads.
 """
 
 import sqlite3
@@ -192,8 +193,10 @@ def run(connection, statement, values):
     either way has `fetchone`."""
     if isinstance(connection, SQLiteConnection):
         sql, binds = for_sqlite3(statement)
-        parameters = [fixed if name is None else values[name] if convert is None else convert(values[name])
-                      for name, fixed, convert in binds]
+        parameters = []
+        for name, fixed, convert in binds:
+            value = values[name] if name is not None else fixed
+            parameters.append(value if convert is None else convert(value))
         try:
             return connection.execute(sql, parameters)
         except sqlite3.Error as error:
@@ -224,17 +227,13 @@ def as_sqlalchemy_error(error, statement=None, parameters=None, dialect=None, in
 def for_sqlite3(statement):
     """A statement as sqlite3 takes it, compiled once: its SQL, and for each of its `?` in turn,
     the value's name (None for a value the statement carries itself, such as a status it compares
-    with), that value converted, and how SQLAlchemy's SQLite dialect converts the named value
-    (None: as it is)."""
+    with), that value, and how SQLAlchemy's SQLite dialect converts it (None: as it is)."""
     compiled = statement.compile(dialect=SQLITE)
     binds = []
     for name in compiled.positiontup:
         bind = compiled.binds[name]
-        convert = bind.type.dialect_impl(SQLITE).bind_processor(SQLITE)
-        if bind.unique:  # SQLAlchemy names each of the statement's own values uniquely
-            binds.append((None, bind.value if convert is None else convert(bind.value), None))
-        else:
-            binds.append((name, None, convert))
+        given = None if bind.unique else name  # SQLAlchemy names each of the statement's own values uniquely
+        binds.append((given, bind.value, bind.type.dialect_impl(SQLITE).bind_processor(SQLITE)))
     return str(compiled), tuple(binds)
 
 
