@@ -334,7 +334,7 @@ def compare_rows(kind, folder, few_rows_embed):
         few, many = [], []
         for round_number in range(1, ROW_ROUNDS + 1):
             for name, address, rates in (("few rows", few_rows_embed, few),
-                                         ("1,000,000 more signatures", many_rows_embed, many)):
+                                         ("1M more rows", many_rows_embed, many)):
                 result = load(address)
                 report(f"{kind}: embed page, {name} ({round_number})", result)
                 rates.append(result.requests_per_second)
