@@ -323,23 +323,30 @@ def bench_database(kind, folder, hello):
 
 def compare_rows(kind, folder, few_rows_embed):
     """The embed page of a second server, whose database holds a million more signatures, against
-    the first one's, measured in turn ROW_ROUNDS times each and compared by their medians. Each
-    run's neighbours in time are the other kind, so a drift in the machine's speed (or one slow
-    hello, which comparing each with its own hello let swing the ratio by a third) weighs on both
-    alike."""
+    the first one's: measured in turn, few rows first and last (ROW_ROUNDS runs with the million,
+    one more with few), each run with the million compared with the mean of the two runs around
+    it, and the median of those ratios reported. A steady drift in the machine's speed weighs on
+    both sides of each ratio alike, and a sudden change spoils at most one ratio, which the median
+    leaves aside. (Comparing each line with its own hello let one slow hello swing the comparison
+    by a third; three runs of each compared by their medians, by a fifth.)"""
     with fresh_database(kind, folder, "million") as database_url, \
             megafono_server(database_url, folder, f"{kind}-million") as million:
         fill_signatures(database_url, MILLION)
         many_rows_embed = f"{million.url}/embed/demo-petition?lang=es"
         few, many = [], []
-        for round_number in range(1, ROW_ROUNDS + 1):
-            for name, address, rates in (("few rows", few_rows_embed, few),
-                                         ("1M more rows", many_rows_embed, many)):
-                result = load(address)
-                report(f"{kind}: embed page, {name} ({round_number})", result)
-                rates.append(result.requests_per_second)
-    ratio = statistics.median(many) / statistics.median(few)
-    print(f"{kind}: embed page with 1M more rows / with few, medians of {ROW_ROUNDS} runs in turn: {ratio:.0%}"
+
+        def measure(rates, name, address):
+            result = load(address)
+            report(f"{kind}: embed page, {name} ({len(rates) + 1})", result)
+            rates.append(result.requests_per_second)
+
+        for _ in range(ROW_ROUNDS):
+            measure(few, "few rows", few_rows_embed)
+            measure(many, "1M more rows", many_rows_embed)
+        measure(few, "few rows", few_rows_embed)
+    ratios = [rate / ((before + after) / 2) for rate, before, after in zip(many, few, few[1:], strict=False)]
+    print(f"{kind}: embed page with 1M more rows / with few, median of {ROW_ROUNDS} runs each against the two around"
+          f" it: {statistics.median(ratios):.0%} ({', '.join(f'{ratio:.0%}' for ratio in ratios)})"
           " (budget: within 20%)", flush=True)
 
 
