@@ -568,7 +568,12 @@ def test_a_closed_call_in_says_so_and_takes_no_reports(app, client, noon):
     step = start(client, postal_code=single_district_zip())
     close_call_in(app)
     assert "This call-in has ended." in words(client.get("/embed/demo-call?lang=en"))
-    assert report(client, step, "talked_to_staff").status_code == 409
+    reported = report(client, step, "talked_to_staff")
+    assert reported.status_code == 409 and "so this last call was not counted" in words(reported)
+    reported = report(client, step, "left_voicemail", lang="es")
+    assert reported.status_code == 409 and "así que esta última llamada no se contó" in words(reported)
+    skipped = report(client, step, "skip")  # no call to speak of
+    assert skipped.status_code == 409 and "not counted" not in words(skipped)
     assert count_rows(app, CallReport) == 0
 
 
@@ -596,11 +601,12 @@ def test_a_call_in_closed_a_moment_ago_takes_nothing_from_a_worker_that_read_it_
     fields = {"token": token, "step": "start", "postal_code": zip_code}
     started = client.post("/embed/demo-call?lang=en", data=fields, headers=SAME_ORIGIN)
     assert started.status_code == 409 and "This call-in has ended." in words(started)
+    assert "not counted" not in words(started)
     close_call_in(app, "live")
     step = start(client, postal_code=zip_code)  # the worker reads the reopened call-in at once
     close_call_in(app)
     reported = report(client, step, "talked_to_staff")
-    assert reported.status_code == 409 and "This call-in has ended." in words(reported)
+    assert reported.status_code == 409 and "so this last call was not counted" in words(reported)
     assert count_rows(app, CallReport) == 0 and action_count(app, "demo-call") == 0
     # The token was not spent: reopened, the same form starts the call.
     close_call_in(app, "live")

@@ -97,7 +97,7 @@ def submit_call(campaign, partner):
     """A step of the call-in: start calling, report a call, skip one, or change language."""
     context = widget_context(campaign, partner)
     if not campaign.is_live:
-        return render_template("widget/closed.html", **context), 409
+        return closed_page(context, campaign, report_too_late=reports_a_call())
     if request.form.get("step") == "start":
         return start_calling(context)
     return continue_calling(context, request.form.get("step"))
@@ -137,7 +137,7 @@ def start_calling(context):
     if not spent:
         current = find_public_campaign(campaign.slug)
         if not current.is_live:
-            return closed_since(context, current)
+            return closed_page(context, current)
         return render_start(context, form, notice=TRY_AGAIN, status=400)
     visit = CallVisit.start([target.key for target in targets], lookup.zip_code if lookup else None,
                             form["given_name"].data, form["city"].data)
@@ -157,7 +157,7 @@ def continue_calling(context, step):
             visit = visit.moved_on(called=False)
         elif outcome in OUTCOMES:
             if not record_call(campaign, visit, outcome, language=context["language"], source=context["source"]):
-                return closed_since(context)
+                return closed_page(context, report_too_late=True)
             visit = visit.moved_on(called=True)
         else:
             return render_step(context, visit, error=NO_OUTCOME, status=422)
@@ -171,11 +171,18 @@ def continue_calling(context, step):
     return render_step(context, visit)
 
 
-def closed_since(context, current=None):
-    """The campaign closed after it was read for this request, and nothing was kept: it is shown
-    as it is now (read again, unless given)."""
+def reports_a_call():
+    return request.form.get("step") == "report" and request.form.get("outcome") in OUTCOMES
+
+
+def closed_page(context, current=None, report_too_late=False):
+    """A post to a call-in that has closed, which kept nothing: the campaign as it is now (read
+    again, unless given: it may have closed since it was read for this request), saying so when
+    the post reported a call, which was not counted."""
     current = current if current is not None else find_public_campaign(context["campaign"].slug)
-    return render_template("widget/closed.html", **widget_context(current, context["partner"])), 409
+    page = render_template("widget/closed.html", report_too_late=report_too_late,
+                           **widget_context(current, context["partner"]))
+    return page, 409
 
 
 def start_over(context, error):
