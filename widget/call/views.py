@@ -97,7 +97,7 @@ def submit_call(campaign, partner):
     """A step of the call-in: start calling, report a call, skip one, or change language."""
     context = widget_context(campaign, partner)
     if not campaign.is_live:
-        return closed_page(context, campaign, report_too_late=reports_a_call())
+        return closed_page(context, report_too_late=reports_a_call())
     if request.form.get("step") == "start":
         return start_calling(context)
     return continue_calling(context, request.form.get("step"))
@@ -135,9 +135,9 @@ def start_calling(context):
         if spent:
             connection.commit()
     if not spent:
-        current = find_public_campaign(campaign.slug)
+        current = find_public_campaign(campaign.slug)  # it may have closed since it was read
         if not current.is_live:
-            return closed_page(context, current)
+            return closed_page(widget_context(current, context["partner"]))
         return render_start(context, form, notice=TRY_AGAIN, status=400)
     visit = CallVisit.start([target.key for target in targets], lookup.zip_code if lookup else None,
                             form["given_name"].data, form["city"].data)
@@ -157,7 +157,9 @@ def continue_calling(context, step):
             visit = visit.moved_on(called=False)
         elif outcome in OUTCOMES:
             if not record_call(campaign, visit, outcome, language=context["language"], source=context["source"]):
-                return closed_page(context, report_too_late=True)
+                # Closed since it was read: shown as it is now.
+                current = widget_context(find_public_campaign(campaign.slug), context["partner"])
+                return closed_page(current, report_too_late=True)
             visit = visit.moved_on(called=True)
         else:
             return render_step(context, visit, error=NO_OUTCOME, status=422)
@@ -175,14 +177,10 @@ def reports_a_call():
     return request.form.get("step") == "report" and request.form.get("outcome") in OUTCOMES
 
 
-def closed_page(context, current=None, report_too_late=False):
-    """A post to a call-in that has closed, which kept nothing: the campaign as it is now (read
-    again, unless given: it may have closed since it was read for this request), saying so when
-    the post reported a call, which was not counted."""
-    current = current if current is not None else find_public_campaign(context["campaign"].slug)
-    page = render_template("widget/closed.html", report_too_late=report_too_late,
-                           **widget_context(current, context["partner"]))
-    return page, 409
+def closed_page(context, report_too_late=False):
+    """The answer to a post to a call-in that has closed, which kept nothing; saying so when the
+    post reported a call, which was not counted."""
+    return render_template("widget/closed.html", report_too_late=report_too_late, **context), 409
 
 
 def start_over(context, error):

@@ -229,12 +229,7 @@ def for_sqlite3(statement):
     the value's name (None for a value the statement carries itself, such as a status it compares
     with), that value, and how SQLAlchemy's SQLite dialect converts it (None: as it is)."""
     compiled = statement.compile(dialect=SQLITE)
-    binds = []
-    for name in compiled.positiontup:
-        bind = compiled.binds[name]
-        given = None if bind.unique else name  # SQLAlchemy names each of the statement's own values uniquely
-        binds.append((given, bind.value, bind.type.dialect_impl(SQLITE).bind_processor(SQLITE)))
-    return str(compiled), tuple(binds)
+    return str(compiled), tuple(bound_value(compiled.binds[name], name, SQLITE) for name in compiled.positiontup)
 
 
 @cache
@@ -244,12 +239,15 @@ def for_psycopg(statement):
     compares with), that value, and how SQLAlchemy's psycopg dialect converts it (None: as it is)."""
     compiled = statement.compile(dialect=POSTGRESQL)
     placeholders = compiled.escaped_bind_names
-    binds = []
-    for bind, name in compiled.bind_names.items():
-        given = None if bind.unique else name  # SQLAlchemy names each of the statement's own values uniquely
-        binds.append((placeholders.get(name, name), given, bind.value,
-                      bind.type.dialect_impl(POSTGRESQL).bind_processor(POSTGRESQL)))
-    return str(compiled), tuple(binds)
+    return str(compiled), tuple((placeholders.get(name, name), *bound_value(bind, name, POSTGRESQL))
+                                for bind, name in compiled.bind_names.items())
+
+
+def bound_value(bind, name, dialect):
+    """One of a compiled statement's values: the name it is given by (None for a value the
+    statement carries itself), that value, and the dialect's conversion of it (None: as it is)."""
+    given = None if bind.unique else name  # SQLAlchemy names each of the statement's own values uniquely
+    return given, bind.value, bind.type.dialect_impl(dialect).bind_processor(dialect)
 
 
 SQLITE = sqlite.dialect()
