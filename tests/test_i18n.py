@@ -4,10 +4,12 @@ import shutil
 import subprocess
 import sys
 
+import flask_babel
 import pytest
 import yaml
 from babel.messages.catalog import Catalog
 from bs4 import BeautifulSoup
+from flask import render_template_string
 
 from tests.conftest import DEMO_CAMPAIGNS
 from tests.conftest import close_database
@@ -114,6 +116,49 @@ def test_every_template_string_for_translators_is_written_whole(sqlite_app):
                 if not all(isinstance(arg, nodes.Const) for arg in call.args[:count]):
                     pieced.append(f"{name}:{call.lineno}")
     assert examined > 50 and pieced == []
+
+
+# Templates' strings, translated with the catalog bound once per page
+
+#: Strings of each kind a template has: a plain one with a value to escape, and a plural.
+TRANSLATED_PAGE = (
+    '{{ _("Call %(number)s", number="<b>1</b>") }}|{{ _("Language") }}|'
+    '{% trans count=n, number=n %}<strong>{{ number }}</strong> call made'
+    '{% pluralize %}<strong>{{ number }}</strong> calls made{% endtrans %}'
+)
+
+
+def rendered_both_ways(app, language, n):
+    """The page with its strings bound once (what every page gets) and with flask-babel's own."""
+    with app.test_request_context(f"/?lang={language}"):
+        bound = render_template_string(TRANSLATED_PAGE, n=n)
+        own = app.jinja_env.from_string(TRANSLATED_PAGE).render(n=n)  # no context processors: Jinja's globals
+    return bound, own
+
+
+@pytest.mark.parametrize(("language", "n", "expected"), [
+    ("es", 1, "Llamar al &lt;b&gt;1&lt;/b&gt;|Idioma|<strong>1</strong> llamada realizada"),
+    ("es", 3, "Llamar al &lt;b&gt;1&lt;/b&gt;|Idioma|<strong>3</strong> llamadas realizadas"),
+    ("en", 3, "Call &lt;b&gt;1&lt;/b&gt;|Language|<strong>3</strong> calls made"),
+])
+def test_a_pages_strings_bound_once_read_as_flask_babels_own(sqlite_app, language, n, expected):
+    bound, own = rendered_both_ways(sqlite_app, language, n)
+    assert bound == own == expected
+
+
+def test_a_page_looks_its_catalog_up_once_not_once_per_string(sqlite_app, monkeypatch):
+    # flask-babel's template functions ask `flask_babel.get_translations` for every string.
+    asked = []
+    real = flask_babel.get_translations
+    monkeypatch.setattr(flask_babel, "get_translations", lambda: asked.append(1) or real())
+    with sqlite_app.test_request_context("/?lang=es"):
+        assert render_template_string(TRANSLATED_PAGE, n=2).startswith("Llamar al")
+    assert asked == []
+
+
+def test_a_page_rendered_in_a_forced_language_is_bound_to_that_catalog(sqlite_app):
+    with sqlite_app.test_request_context("/?lang=en"), flask_babel.force_locale("es"):
+        assert render_template_string(TRANSLATED_PAGE, n=2).startswith("Llamar al")
 
 
 # What the check catches beyond single strings

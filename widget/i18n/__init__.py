@@ -11,6 +11,9 @@ from flask import g
 from flask import has_request_context
 from flask import request
 from flask_babel import get_locale
+from flask_babel import get_translations
+from jinja2 import pass_context
+from markupsafe import Markup
 
 from widget import PROJECT_ROOT
 from widget.extensions import babel
@@ -37,6 +40,7 @@ def init_app(app):
     )
     app.jinja_env.filters["count"] = format_count
     app.jinja_env.filters["language_tag"] = language_tag
+    app.context_processor(page_translations)
 
 
 def catalog_languages(directory=TRANSLATIONS_DIR):
@@ -94,6 +98,39 @@ def match_language(asked, offered):
         return tag
     primary = tag.split("_")[0].lower()
     return primary if primary in offered else None
+
+
+def page_translations():
+    """The templates' `_`, `gettext` and `ngettext` (which `{% trans %}` calls), bound to the
+    catalog of the language the page is rendered in, looked up once for the page.
+
+    flask-babel's own, which every template has otherwise, look the catalog up through the
+    request's context on every string: a tenth of a worker's time under call lookups, which
+    render a step of some twenty strings (docs/performance.md). They behave as Jinja's "newstyle"
+    gettext, which flask-babel installs: the translation is escaped as the page is, and always
+    formatted with its named values (escaped in turn), which may take any name (`number`, say),
+    the strings' own being positional. A page rendered under `force_locale` is bound to that
+    language's catalog. Macros imported from another template keep flask-babel's.
+    """
+    translations = get_translations()
+    plain, plural = translations.gettext, translations.ngettext
+
+    @pass_context
+    def gettext(context, message, /, **values):
+        return formatted(context, plain(message), values)
+
+    @pass_context
+    def ngettext(context, singular, plural_form, number, /, **values):
+        values.setdefault("num", number)
+        return formatted(context, plural(singular, plural_form, number), values)
+
+    return {"_": gettext, "gettext": gettext, "ngettext": ngettext}
+
+
+def formatted(context, translation, values):
+    if context.eval_ctx.autoescape:
+        translation = Markup(translation)  # noqa: S704 - our catalogs, whose HTML the catalog check compares with the source
+    return translation % values
 
 
 def current_language():
