@@ -120,45 +120,80 @@ def test_every_template_string_for_translators_is_written_whole(sqlite_app):
 
 # Templates' strings, translated with the catalog bound once per page
 
-#: Strings of each kind a template has: a plain one with a value to escape, and a plural.
+#: Strings of each kind a template has: a plain one with a value to escape, a `{% trans %}`
+#: block with values, and a plural.
 TRANSLATED_PAGE = (
     '{{ _("Call %(number)s", number="<b>1</b>") }}|{{ _("Language") }}|'
+    '{% trans city="<i>Austin</i>", number="(512) 555-0100", tel="+15125550100" %}'
+    'If the line is busy, try the office in {{ city }}: <a href="tel:{{ tel }}">{{ number }}</a>{% endtrans %}|'
     '{% trans count=n, number=n %}<strong>{{ number }}</strong> call made'
     '{% pluralize %}<strong>{{ number }}</strong> calls made{% endtrans %}'
 )
+#: Where a page does not escape, and a string not in the catalog with a percent sign in it.
+UNESCAPED_PAGE = ('{% autoescape false %}{{ _("Call %(number)s", number="<b>1</b>") }}|'
+                  '{{ _("100%% of %(n)s", n=n) }}{% endautoescape %}')
+BUSY_LINE = {
+    "es": 'Si la línea está ocupada, pruebe con la oficina de &lt;i&gt;Austin&lt;/i&gt;: '
+          '<a href="tel:+15125550100">(512) 555-0100</a>',
+    "en": 'If the line is busy, try the office in &lt;i&gt;Austin&lt;/i&gt;: '
+          '<a href="tel:+15125550100">(512) 555-0100</a>',
+}
 
 
-def rendered_both_ways(app, language, n):
+def rendered_both_ways(app, page, language, n):
     """The page with its strings bound once (what every page gets) and with flask-babel's own."""
     with app.test_request_context(f"/?lang={language}"):
-        bound = render_template_string(TRANSLATED_PAGE, n=n)
-        own = app.jinja_env.from_string(TRANSLATED_PAGE).render(n=n)  # no context processors: Jinja's globals
+        bound = render_template_string(page, n=n)
+        own = app.jinja_env.from_string(page).render(n=n)  # no context processors: Jinja's globals
     return bound, own
 
 
 @pytest.mark.parametrize(("language", "n", "expected"), [
-    ("es", 1, "Llamar al &lt;b&gt;1&lt;/b&gt;|Idioma|<strong>1</strong> llamada realizada"),
-    ("es", 3, "Llamar al &lt;b&gt;1&lt;/b&gt;|Idioma|<strong>3</strong> llamadas realizadas"),
-    ("en", 3, "Call &lt;b&gt;1&lt;/b&gt;|Language|<strong>3</strong> calls made"),
+    ("es", 1, f"Llamar al &lt;b&gt;1&lt;/b&gt;|Idioma|{BUSY_LINE['es']}|<strong>1</strong> llamada realizada"),
+    ("es", 3, f"Llamar al &lt;b&gt;1&lt;/b&gt;|Idioma|{BUSY_LINE['es']}|<strong>3</strong> llamadas realizadas"),
+    ("en", 3, f"Call &lt;b&gt;1&lt;/b&gt;|Language|{BUSY_LINE['en']}|<strong>3</strong> calls made"),
 ])
 def test_a_pages_strings_bound_once_read_as_flask_babels_own(sqlite_app, language, n, expected):
-    bound, own = rendered_both_ways(sqlite_app, language, n)
+    bound, own = rendered_both_ways(sqlite_app, TRANSLATED_PAGE, language, n)
     assert bound == own == expected
 
 
-def test_a_page_looks_its_catalog_up_once_not_once_per_string(sqlite_app, monkeypatch):
-    # flask-babel's template functions ask `flask_babel.get_translations` for every string.
+@pytest.mark.parametrize(("language", "expected"), [
+    ("es", "Llamar al <b>1</b>|100% of 2"), ("en", "Call <b>1</b>|100% of 2"),
+])
+def test_a_pages_strings_where_it_does_not_escape_read_as_flask_babels_own(sqlite_app, language, expected):
+    bound, own = rendered_both_ways(sqlite_app, UNESCAPED_PAGE, language, 2)
+    assert bound == own == expected
+
+
+def catalog_lookups(app, monkeypatch, page):
+    """How many times rendering the page asks flask-babel for the catalog, by any route."""
     asked = []
-    real = flask_babel.get_translations
-    monkeypatch.setattr(flask_babel, "get_translations", lambda: asked.append(1) or real())
-    with sqlite_app.test_request_context("/?lang=es"):
-        assert render_template_string(TRANSLATED_PAGE, n=2).startswith("Llamar al")
-    assert asked == []
+    real = flask_babel.Domain.get_translations
+
+    def counted(domain):
+        asked.append(domain)
+        return real(domain)
+
+    monkeypatch.setattr(flask_babel.Domain, "get_translations", counted)
+    with app.test_request_context("/?lang=es"):
+        assert render_template_string(page, n=2).startswith("Llamar al")
+    monkeypatch.undo()
+    return len(asked)
 
 
-def test_a_page_rendered_in_a_forced_language_is_bound_to_that_catalog(sqlite_app):
-    with sqlite_app.test_request_context("/?lang=en"), flask_babel.force_locale("es"):
-        assert render_template_string(TRANSLATED_PAGE, n=2).startswith("Llamar al")
+def test_a_page_looks_its_catalog_up_once_not_once_per_string(sqlite_app, monkeypatch):
+    one_string = catalog_lookups(sqlite_app, monkeypatch, '{{ _("Call %(number)s", number=1) }}')
+    four_strings = catalog_lookups(sqlite_app, monkeypatch, TRANSLATED_PAGE)
+    assert one_string == four_strings == 1
+
+
+def test_each_page_is_bound_to_the_language_it_is_rendered_in(sqlite_app):
+    with sqlite_app.test_request_context("/?lang=en"):
+        assert render_template_string(TRANSLATED_PAGE, n=2).startswith("Call")
+        with flask_babel.force_locale("es"):
+            assert render_template_string(TRANSLATED_PAGE, n=2).startswith("Llamar al")
+        assert render_template_string(TRANSLATED_PAGE, n=2).startswith("Call")
 
 
 # What the check catches beyond single strings

@@ -27,7 +27,8 @@ SOURCE_LANGUAGE = "en"
 
 
 def init_app(app):
-    """Bind flask-babel with our locale selector and the catalogs beside the package."""
+    """Bind flask-babel with our locale selector and the catalogs beside the package, and give
+    each rendered page its strings' functions bound to its catalog (`page_translations`)."""
     app.config.setdefault("BABEL_DEFAULT_LOCALE", SOURCE_LANGUAGE)
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(TRANSLATIONS_DIR))
     app.config.setdefault("LANGUAGES", interface_languages(app.config["BABEL_TRANSLATION_DIRECTORIES"]))
@@ -102,34 +103,36 @@ def match_language(asked, offered):
 
 def page_translations():
     """The templates' `_`, `gettext` and `ngettext` (which `{% trans %}` calls), bound to the
-    catalog of the language the page is rendered in, looked up once for the page.
+    catalog of the language the page is rendered in, looked up once for the page's own strings.
 
     flask-babel's own, which every template has otherwise, look the catalog up through the
-    request's context on every string: a tenth of a worker's time under call lookups, which
-    render a step of some twenty strings (docs/performance.md). They behave as Jinja's "newstyle"
-    gettext, which flask-babel installs: the translation is escaped as the page is, and always
-    formatted with its named values (escaped in turn), which may take any name (`number`, say),
-    the strings' own being positional. A page rendered under `force_locale` is bound to that
-    language's catalog. Macros imported from another template keep flask-babel's.
+    request's context for every string: about a tenth of a worker's time under call lookups
+    (docs/performance.md). These behave as Jinja's "newstyle" gettext, which flask-babel
+    installs: the translation is escaped as the page is and always formatted with its named
+    values (escaped in turn), which may take any name (`number`, say): the strings themselves
+    are passed by position. A page rendered under `force_locale` is bound to that language's
+    catalog. Macros imported from another template without `with context` keep flask-babel's.
     """
     translations = get_translations()
-    plain, plural = translations.gettext, translations.ngettext
+    translate, translate_plural = translations.gettext, translations.ngettext
 
     @pass_context
     def gettext(context, message, /, **values):
-        return formatted(context, plain(message), values)
+        return format_translation(context, translate(message), values)
 
     @pass_context
-    def ngettext(context, singular, plural_form, number, /, **values):
+    def ngettext(context, singular, plural, number, /, **values):
         values.setdefault("num", number)
-        return formatted(context, plural(singular, plural_form, number), values)
+        return format_translation(context, translate_plural(singular, plural, number), values)
 
     return {"_": gettext, "gettext": gettext, "ngettext": ngettext}
 
 
-def formatted(context, translation, values):
+def format_translation(context, translation, values):
+    """A translation as a template shows it: markup where the page escapes (the catalogs' HTML
+    is checked against the source's), filled in with its values."""
     if context.eval_ctx.autoescape:
-        translation = Markup(translation)  # noqa: S704 - our catalogs, whose HTML the catalog check compares with the source
+        translation = Markup(translation)  # noqa: S704 - our own catalogs, their HTML checked
     return translation % values
 
 
