@@ -69,12 +69,30 @@ def read_one(statement, values):
 class OwnConnection:
     """One thread's own driver connection, made beside one pool. Closed when that pool goes (an
     engine disposed of makes a fresh pool, and fresh connections), when the thread ends, or when
-    it is forgotten, whichever comes first."""
+    it is forgotten, whichever comes first; but never by another thread while its own may be using
+    it (`retire`)."""
 
-    def __init__(self, connection, pool):
+    def __init__(self, connection, pool, thread):
         self.connection = connection
-        #: Calling it closes the connection, once; it is called by itself when the pool goes.
-        self.close = weakref.finalize(pool, close_quietly, connection)
+        #: Called by itself when the pool goes, in whichever thread lets go of the pool.
+        self.retire = weakref.finalize(pool, retire, connection, threading.get_ident(), thread.retired)
+
+    def close(self):
+        """Close it now: from its own thread, or once that thread has ended."""
+        self.retire.detach()
+        close_quietly(self.connection)
+
+
+def retire(connection, owner, retired):
+    """A thread's connection whose pool has gone: closed at once in its own thread. Another thread
+    may drop the pool (disposing of the engine while requests run) while the owner is in the
+    middle of a statement, and closing a connection under a running statement crashes sqlite3 (a
+    segmentation fault, CPython 3.11). So from another thread it is only handed back to its own,
+    which closes it when it next asks for a connection, or when it ends."""
+    if threading.get_ident() == owner:
+        close_quietly(connection)
+    else:
+        retired.append(connection)
 
 
 def close_quietly(connection):
@@ -83,18 +101,25 @@ def close_quietly(connection):
 
 
 class ThreadConnections:
-    """A thread's own connections, by the pool each was made beside; all closed once the thread
-    has ended and this is gone with it (a server that starts a thread per request leaves no
-    connection open behind each one)."""
+    """A thread's own connections, by the pool each was made beside, and those whose pool has gone
+    (`retire`); all closed once the thread has ended and this is gone with it (a server that
+    starts a thread per request leaves no connection open behind each one)."""
 
     def __init__(self):
         self.by_pool = weakref.WeakKeyDictionary()
-        weakref.finalize(self, close_all_own_connections, self.by_pool)
+        self.retired = []
+        weakref.finalize(self, close_all_own_connections, self.by_pool, self.retired)
+
+    def close_retired(self):
+        while self.retired:
+            close_quietly(self.retired.pop())
 
 
-def close_all_own_connections(by_pool):
+def close_all_own_connections(by_pool, retired):
     for own in list(by_pool.values()):
         own.close()
+    for connection in retired:
+        close_quietly(connection)
 
 
 class OwnConnections(threading.local):
@@ -108,8 +133,11 @@ _own = OwnConnections()
 def own_driver_connection(engine):
     """This thread's own driver connection to the engine's database, and whether it was made just
     now. Made by the engine as its pool makes its own (the same settings and events), then
-    detached from the pool."""
-    own = _own.threads.by_pool.get(engine.pool)
+    detached from the pool. Connections of this thread's whose pool went meanwhile are closed
+    first."""
+    thread = _own.threads
+    thread.close_retired()
+    own = thread.by_pool.get(engine.pool)
     if own is not None:
         return own.connection, False
     driver_error = engine.dialect.loaded_dbapi.Error
@@ -118,7 +146,7 @@ def own_driver_connection(engine):
     except driver_error as error:  # raised as the pool raises it through SQLAlchemy's connections
         raise as_sqlalchemy_error(error, dialect=engine.dialect) from error
     pooled.detach()
-    own = _own.threads.by_pool[engine.pool] = OwnConnection(pooled.dbapi_connection, engine.pool)
+    own = thread.by_pool[engine.pool] = OwnConnection(pooled.dbapi_connection, engine.pool, thread)
     return own.connection, True
 
 
