@@ -382,16 +382,16 @@ def test_a_threads_own_sqlite_connection_converts_values_and_raises_as_the_pool_
         assert db.session.scalars(select(SpentFormToken.nonce)).all() == ["current-nonce"]
 
 
-def test_a_threads_own_sqlite_connection_is_closed_with_its_pool_and_replaced_once_closed(sqlite_app):
+def test_a_threads_own_sqlite_connection_is_closed_after_its_pool_and_replaced_once_closed(sqlite_app):
     with sqlite_app.app_context():
         with own_sqlite_connection() as first, own_sqlite_connection() as again:
             assert again is first
         db.engine.dispose()
         gc.collect()
+        with own_sqlite_connection() as second:  # the thread closes the first as it takes another
+            assert second is not first
         with pytest.raises(sqlite3.ProgrammingError, match="closed"):
             first.execute("SELECT 1")
-        with own_sqlite_connection() as second:
-            assert second is not first
         second.close()
         with pytest.raises(ProgrammingError), own_sqlite_connection() as closed:
             assert closed is second
@@ -411,13 +411,17 @@ def test_an_engine_disposed_of_while_other_threads_read_closes_no_connection_und
     """Disposing of the engine drops the pool that each thread's own connection was made beside.
     Closing those from the disposing thread, under a statement another thread was running,
     crashed the whole process (sqlite3's segmentation fault): a browser test's late request
-    outlived its test. Each is now closed by its own thread, the latest when that thread ends."""
+    outlived its test. Each is now closed by its own thread, when it next takes a connection, and
+    the last when the thread ends."""
     app = make_app(database_url)
     slow = SLOW_COUNT[make_url(database_url).get_backend_name()]
-    used, counts, errors = [], [], []
-    stop = threading.Event()
+    counts, errors, left_open, last = [], [], [], []
+    # Once both have stopped (neither holds a pool in a block), a pool that a cycle kept goes, in
+    # one collection both wait for, rather than at some later one.
+    stop, both_stopped = threading.Event(), threading.Barrier(2, action=gc.collect)
 
     def read_until_stopped():
+        used = []
         with app.app_context():
             while not stop.is_set():
                 try:
@@ -426,6 +430,10 @@ def test_an_engine_disposed_of_while_other_threads_read_closes_no_connection_und
                         counts.append(run(connection, slow, {}).fetchone()[0])
                 except Exception as error:  # noqa: BLE001 - every failure is the test's finding
                     errors.append(error)
+            both_stopped.wait()
+            with own_connection() as current:
+                left_open.extend(old for old in used if old is not current and not is_closed(old))
+                last.append(current)
 
     readers = [threading.Thread(target=read_until_stopped) for _ in range(2)]
     for reader in readers:
@@ -441,8 +449,24 @@ def test_an_engine_disposed_of_while_other_threads_read_closes_no_connection_und
     gc.collect()
     assert errors == []
     assert counts and set(counts) == {100000}
-    assert [connection for connection in used if not is_closed(connection)] == []
+    assert left_open == []
+    assert len(last) == 2 and all(is_closed(connection) for connection in last)
 
+
+
+def test_a_connection_whose_pool_went_stays_open_while_an_outer_block_of_its_thread_uses_it(sqlite_app):
+    with sqlite_app.app_context():
+        with own_connection() as warm:  # made before: the block below holds no pool of its own
+            pass
+        with own_connection() as outer:
+            assert outer is warm
+            db.engine.dispose()
+            gc.collect()
+            with own_connection() as inner:
+                assert inner is not outer
+            assert outer.execute("SELECT 1").fetchone() == (1,)
+        with own_connection():
+            assert is_closed(outer)
 
 def is_closed(connection):
     if isinstance(connection, psycopg.Connection):
@@ -483,9 +507,9 @@ def test_a_threads_own_postgresql_connection_commits_each_statement_and_raises_a
         db.session.remove()  # the session's connection keeps its pool
         db.engine.dispose()
         gc.collect()
-        assert own.closed
-        with own_postgresql_connection() as fresh:
+        with own_postgresql_connection() as fresh:  # the thread closes the old one as it takes another
             assert fresh is not own and fresh.execute("SELECT 1").fetchone() == (1,)
+        assert own.closed
 
 
 def test_a_read_on_a_broken_postgresql_connection_is_asked_again_on_a_fresh_one(postgresql_app):

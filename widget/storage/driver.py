@@ -67,32 +67,28 @@ def read_one(statement, values):
 
 
 class OwnConnection:
-    """One thread's own driver connection, made beside one pool. Closed when that pool goes (an
-    engine disposed of makes a fresh pool, and fresh connections), when the thread ends, or when
-    it is forgotten, whichever comes first; but never by another thread while its own may be using
-    it (`retire`)."""
+    """One thread's own driver connection, made beside one pool. Closed when the thread ends, or
+    when it is forgotten; when that pool goes (an engine disposed of makes a fresh pool, and fresh
+    connections), it is handed back to its thread to close (`hand_back`)."""
 
-    def __init__(self, connection, pool, thread):
+    def __init__(self, connection, pool, connections):
         self.connection = connection
         #: Called by itself when the pool goes, in whichever thread lets go of the pool.
-        self.retire = weakref.finalize(pool, retire, connection, threading.get_ident(), thread.retired)
+        self.on_pool_gone = weakref.finalize(pool, hand_back, connection, connections.retired)
 
     def close(self):
         """Close it now: from its own thread, or once that thread has ended."""
-        self.retire.detach()
+        self.on_pool_gone.detach()
         close_quietly(self.connection)
 
 
-def retire(connection, owner, retired):
-    """A thread's connection whose pool has gone: closed at once in its own thread. Another thread
-    may drop the pool (disposing of the engine while requests run) while the owner is in the
-    middle of a statement, and closing a connection under a running statement crashes sqlite3 (a
-    segmentation fault, CPython 3.11). So from another thread it is only handed back to its own,
-    which closes it when it next asks for a connection, or when it ends."""
-    if threading.get_ident() == owner:
-        close_quietly(connection)
-    else:
-        retired.append(connection)
+def hand_back(connection, retired):
+    """A thread's connection whose pool has gone, handed back to its thread (`ThreadConnections`),
+    which closes it. Not closed here: the pool goes in whichever thread lets go of it last, such
+    as one disposing of the engine while requests run, and the owner may be in the middle of a
+    statement on it; closing a connection under a running statement crashes sqlite3 (a
+    segmentation fault, CPython 3.11)."""
+    retired.append(connection)
 
 
 def close_quietly(connection):
@@ -102,20 +98,27 @@ def close_quietly(connection):
 
 class ThreadConnections:
     """A thread's own connections, by the pool each was made beside, and those whose pool has gone
-    (`retire`); all closed once the thread has ended and this is gone with it (a server that
-    starts a thread per request leaves no connection open behind each one)."""
+    (`hand_back`). The thread closes the latter itself when it next takes a connection while using
+    none, and all of them once it has ended and this is gone with it (a server that starts a thread
+    per request leaves no connection open behind each one)."""
 
     def __init__(self):
         self.by_pool = weakref.WeakKeyDictionary()
         self.retired = []
-        weakref.finalize(self, close_all_own_connections, self.by_pool, self.retired)
+        #: How many of this thread's `own_driver_connection` blocks are open (they may nest).
+        self.in_use = 0
+        # Not at the interpreter's exit: other threads may still be running statements then, and
+        # the process's end closes every connection anyway.
+        weakref.finalize(self, close_all_own_connections, self.by_pool, self.retired).atexit = False
 
     def close_retired(self):
+        """Close the connections whose pool has gone; only while this thread is using none."""
         while self.retired:
             close_quietly(self.retired.pop())
 
 
 def close_all_own_connections(by_pool, retired):
+    """Every connection of a thread that has ended."""
     for own in list(by_pool.values()):
         own.close()
     for connection in retired:
@@ -124,35 +127,44 @@ def close_all_own_connections(by_pool, retired):
 
 class OwnConnections(threading.local):
     def __init__(self):
-        self.threads = ThreadConnections()
+        self.connections = ThreadConnections()
 
 
 _own = OwnConnections()
 
 
+@contextmanager
 def own_driver_connection(engine):
     """This thread's own driver connection to the engine's database, and whether it was made just
-    now. Made by the engine as its pool makes its own (the same settings and events), then
-    detached from the pool. Connections of this thread's whose pool went meanwhile are closed
-    first."""
-    thread = _own.threads
-    thread.close_retired()
-    own = thread.by_pool.get(engine.pool)
-    if own is not None:
-        return own.connection, False
-    driver_error = engine.dialect.loaded_dbapi.Error
+    now, for the block's length. Entering the first block, the thread closes its connections whose
+    pool went meanwhile."""
+    connections = _own.connections
+    if connections.in_use == 0:
+        connections.close_retired()
+    own = connections.by_pool.get(engine.pool)
+    fresh = own is None
+    if fresh:
+        own = connections.by_pool[engine.pool] = OwnConnection(detached_connection(engine), engine.pool, connections)
+    connections.in_use += 1
+    try:
+        yield own.connection, fresh
+    finally:
+        connections.in_use -= 1
+
+
+def detached_connection(engine):
+    """A driver connection made by the engine's pool (its settings and events), then detached."""
     try:
         pooled = engine.raw_connection()
-    except driver_error as error:  # raised as the pool raises it through SQLAlchemy's connections
+    except engine.dialect.loaded_dbapi.Error as error:  # raised as the pool raises it through SQLAlchemy's
         raise as_sqlalchemy_error(error, dialect=engine.dialect) from error
     pooled.detach()
-    own = thread.by_pool[engine.pool] = OwnConnection(pooled.dbapi_connection, engine.pool, thread)
-    return own.connection, True
+    return pooled.dbapi_connection
 
 
 def forget_own_connection(engine):
     """Close this thread's own connection and forget it: the next use makes another."""
-    own = _own.threads.by_pool.pop(engine.pool, None)
+    own = _own.connections.by_pool.pop(engine.pool, None)
     if own is not None:
         own.close()
 
@@ -169,18 +181,18 @@ def own_sqlite_connection(engine=None):
     rolled back or has been closed.
     """
     engine = engine if engine is not None else db.engine
-    connection, _ = own_driver_connection(engine)
-    try:
-        yield connection
-    except sqlite3.Error as error:
-        raise as_sqlalchemy_error(error) from error
-    finally:
+    with own_driver_connection(engine) as (connection, _):
         try:
-            if connection.in_transaction:
-                connection.rollback()
-        except sqlite3.Error as error:  # closed, or unusable: the next use makes another
-            forget_own_connection(engine)
+            yield connection
+        except sqlite3.Error as error:
             raise as_sqlalchemy_error(error) from error
+        finally:
+            try:
+                if connection.in_transaction:
+                    connection.rollback()
+            except sqlite3.Error as error:  # closed, or unusable: the next use makes another
+                forget_own_connection(engine)
+                raise as_sqlalchemy_error(error) from error
 
 
 @contextmanager
@@ -197,19 +209,19 @@ def own_postgresql_connection(engine=None):
     answering.
     """
     engine = engine if engine is not None else db.engine
-    connection, fresh = own_driver_connection(engine)
-    if fresh:
-        connection.autocommit = True
-    try:
-        yield connection
-    except (psycopg.Error, DBAPIError) as error:
-        cause = error.orig if isinstance(error, DBAPIError) else error
-        if not connection.closed:  # a statement's own failure: the connection is fine
-            if isinstance(error, DBAPIError):
-                raise
-            raise as_sqlalchemy_error(cause, dialect=POSTGRESQL) from error
-        forget_own_connection(engine)
-        raise as_sqlalchemy_error(cause, dialect=POSTGRESQL, invalidated=not fresh) from error
+    with own_driver_connection(engine) as (connection, fresh):
+        if fresh:
+            connection.autocommit = True
+        try:
+            yield connection
+        except (psycopg.Error, DBAPIError) as error:
+            cause = error.orig if isinstance(error, DBAPIError) else error
+            if not connection.closed:  # a statement's own failure: the connection is fine
+                if isinstance(error, DBAPIError):
+                    raise
+                raise as_sqlalchemy_error(cause, dialect=POSTGRESQL) from error
+            forget_own_connection(engine)
+            raise as_sqlalchemy_error(cause, dialect=POSTGRESQL, invalidated=not fresh) from error
 
 
 def run(connection, statement, values):
