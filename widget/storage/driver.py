@@ -10,6 +10,7 @@ values, and the driver's errors are raised as SQLAlchemy raises them from its ow
 which is what the 503 page reads.
 """
 
+import atexit
 import sqlite3
 import threading
 import weakref
@@ -107,8 +108,8 @@ class ThreadConnections:
         self.retired = []
         #: How many of this thread's `own_driver_connection` blocks are open (they may nest).
         self.in_use = 0
-        # Not at the interpreter's exit: other threads may still be running statements then, and
-        # the process's end closes every connection anyway.
+        # Not at the interpreter's exit: other threads may still be running statements then (the
+        # process's end closes their connections); the main thread closes its own (`atexit` below).
         weakref.finalize(self, close_all_own_connections, self.by_pool, self.retired).atexit = False
 
     def close_retired(self):
@@ -131,6 +132,13 @@ class OwnConnections(threading.local):
 
 
 _own = OwnConnections()
+
+
+@atexit.register
+def close_own_connections_at_exit():
+    """The thread the interpreter exits in closes its own connections, as it would had it ended."""
+    connections = _own.connections
+    close_all_own_connections(connections.by_pool, connections.retired)
 
 
 @contextmanager

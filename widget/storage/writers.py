@@ -86,9 +86,11 @@ class WriterLock:
                 self.file = None
         return self.file
 
-    def __del__(self):
-        if self.file is not None and self.opened_by == os.getpid():
-            os.close(self.file)
+    # The functions are bound here, not looked up in `os` when called: a lock freed as the
+    # interpreter exits may find this module's globals already cleared.
+    def __del__(self, getpid=os.getpid, close=os.close):
+        if self.file is not None and self.opened_by == getpid():
+            close(self.file)
 
 
 #: Kept while a connection to the file is open: a test run opens hundreds of files.
