@@ -135,9 +135,9 @@ def start_calling(context):
         if spent:
             connection.commit()
     if not spent:
-        current = find_public_campaign(campaign.slug)  # it may have closed since it was read
-        if not current.is_live:
-            return closed_page(widget_context(current, context["partner"]))
+        current = as_it_is_now(context)  # it may have closed since it was read
+        if not current["campaign"].is_live:
+            return closed_page(current)
         return render_start(context, form, notice=TRY_AGAIN, status=400)
     visit = CallVisit.start([target.key for target in targets], lookup.zip_code if lookup else None,
                             form["given_name"].data, form["city"].data)
@@ -157,9 +157,7 @@ def continue_calling(context, step):
             visit = visit.moved_on(called=False)
         elif outcome in OUTCOMES:
             if not record_call(campaign, visit, outcome, language=context["language"], source=context["source"]):
-                # Closed since it was read: shown as it is now.
-                current = widget_context(find_public_campaign(campaign.slug), context["partner"])
-                return closed_page(current, report_too_late=True)
+                return closed_page(as_it_is_now(context), report_too_late=True)  # closed since it was read
             visit = visit.moved_on(called=True)
         else:
             return render_step(context, visit, error=NO_OUTCOME, status=422)
@@ -175,6 +173,11 @@ def continue_calling(context, step):
 
 def reports_a_call():
     return request.form.get("step") == "report" and request.form.get("outcome") in OUTCOMES
+
+
+def as_it_is_now(context):
+    """The widget's context with its campaign read again (a step may act on a recent reading)."""
+    return widget_context(find_public_campaign(context["campaign"].slug), context["partner"])
 
 
 def closed_page(context, report_too_late=False):

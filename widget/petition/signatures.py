@@ -2,6 +2,7 @@
 
 import enum
 from functools import cache
+from functools import partial
 
 from sqlalchemy import bindparam
 from sqlalchemy import exists
@@ -14,6 +15,7 @@ from widget.security.form_token import forget_expired_tokens_now_and_then
 from widget.storage.counting import LIVE_CAMPAIGN
 from widget.storage.counting import fold_now_and_then
 from widget.storage.database import in_transaction
+from widget.storage.database import inserted_if
 from widget.storage.driver import on_postgresql
 from widget.storage.driver import run
 from widget.storage.models import Campaign
@@ -151,23 +153,20 @@ def one_statement(checks_revisions):
     if checks_revisions:
         live = live.where(*UNCHANGED_SINCE)
     live = live.cte("live")
-    spent = inserted_if(SpentFormToken.__table__, ("nonce", "expires_at"), live).cte("spent")
+    spent = row_inserted_if(SpentFormToken.__table__, ("nonce", "expires_at"), live).cte("spent")
     signatures = Signature.__table__
-    signed = inserted_if(signatures, [column.name for column in signatures.columns if not column.primary_key],
-                         spent).cte("signed")
+    signed = row_inserted_if(signatures, [column.name for column in signatures.columns if not column.primary_key],
+                             spent).cte("signed")
     counted = uncounted_actions.insert().from_select(
         ["campaign_id"], select(live.c.id).where(exists(signed.select()))).cte("counted")
     # PostgreSQL runs a data-modifying WITH whether or not the answer reads it.
     return select(exists(live.select()), exists(spent.select())).add_cte(counted)
 
 
-def inserted_if(table, names, condition):
-    """Insert a row of these columns (bound as `bound_as_row_of` names them) if `condition` has a
-    row, unless a unique key already holds one; returning the row's primary key when it was."""
-    row = select(*(bindparam(f"{table.name}.{name}", type_=table.c[name].type) for name in names))
-    row = row.where(exists(condition.select()))
-    return (postgresql.insert(table).from_select(list(names), row).on_conflict_do_nothing()
-            .returning(*table.primary_key.columns))
+def row_inserted_if(table, names, earlier):
+    """`inserted_if` on PostgreSQL, if the earlier part of the statement (a CTE) has a row, with
+    the values bound as `bound_as_row_of` names them."""
+    return inserted_if(postgresql, table, names, exists(earlier.select()), bound_as=partial(bound_name, table))
 
 
 def one_statement_values(token, signature, unchanged_since):
@@ -181,6 +180,10 @@ def one_statement_values(token, signature, unchanged_since):
 
 
 def bound_as_row_of(table, values):
-    """Values for `inserted_if`, each named after its table as well as its column, so that two
+    """Values for `row_inserted_if`, each named after its table as well as its column, so that two
     tables' columns of one name never take each other's value."""
-    return {f"{table.name}.{name}": value for name, value in values.items()}
+    return {bound_name(table, name): value for name, value in values.items()}
+
+
+def bound_name(table, column_name):
+    return f"{table.name}.{column_name}"

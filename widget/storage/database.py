@@ -124,11 +124,17 @@ def insert_ignoring_conflict_statement(table, for_postgresql, only_if=None):
     from each call's values; straight to the driver (`run`), every column is bound, and must be
     given. With a condition every column is bound, whichever way it is sent."""
     dialect = postgresql if for_postgresql else sqlite
-    insert = dialect.insert(table)
     if only_if is not None:
-        names = [column.name for column in table.columns]
-        row = select(*(bindparam(name, type_=table.c[name].type) for name in names)).where(exists(only_if))
-        insert = insert.from_select(names, row)
+        return inserted_if(dialect, table, [column.name for column in table.columns], exists(only_if))
     # A returned row is the portable way to learn whether the insert happened
     # (psycopg reports rowcount -1 for this statement).
-    return insert.on_conflict_do_nothing().returning(*table.primary_key.columns)
+    return dialect.insert(table).on_conflict_do_nothing().returning(*table.primary_key.columns)
+
+
+def inserted_if(dialect, table, names, condition, bound_as=lambda name: name):
+    """An insert of one row of these columns, each value bound by its name (or as `bound_as`
+    names it), if `condition` holds, unless a unique key already holds one; returning the row's
+    primary key when it was inserted. For statements built once (`run` compiles each once)."""
+    row = select(*(bindparam(bound_as(name), type_=table.c[name].type) for name in names)).where(condition)
+    return (dialect.insert(table).from_select(list(names), row).on_conflict_do_nothing()
+            .returning(*table.primary_key.columns))
