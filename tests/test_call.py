@@ -24,6 +24,7 @@ from tests.congress_sources import sources
 from widget.call import congress
 from widget.call import congress_build
 from widget.call import hours
+from widget.call import steps
 from widget.call.congress import congress_data
 from widget.call.congress import lookup_targets_by_zip
 from widget.call.congress import normalize_zip
@@ -753,3 +754,101 @@ def test_the_spanish_script_names_the_member_with_the_right_article(client, noon
         step = report(client, step, "skip", lang="es")
         if step.status_code != 200:
             break
+
+
+# A step's page kept around each caller's details (widget/call/steps.py)
+
+
+def blanked(response):
+    """A page with what each response has of its own (the visit's token, the style nonce) blanked."""
+    text = response.get_data(as_text=True)
+    text = re.sub(r'name="visit" value="[^"]+"', 'name="visit" value=""', text)
+    return re.sub(r'nonce="[^"]+"', 'nonce=""', text)
+
+
+def forget_kept_steps(app):
+    app.extensions.pop(steps.FRAMES, None)
+    app.extensions.pop(steps.OFFICES, None)
+
+
+def zips_by_seats():
+    found = {}
+    for code, seats in congress_data().seats_by_zip.items():
+        found.setdefault(seats, []).append(code)
+    return found
+
+
+def test_a_kept_step_shows_each_caller_their_own_details_and_nobody_elses(app, client, noon):
+    zip_a, zip_b = (first_zip(lambda seats, data, state=state: len(seats) == 1 and seats[0].startswith(state)
+                              and seats[0] in data.representative) for state in ("CA-", "TX-"))
+    first = start(client, postal_code=zip_a, given_name="Amapola", city="Riverbend")
+    second = start(client, postal_code=zip_b, given_name="Bartolo", city="Lakeshore")
+    assert len(app.extensions[steps.FRAMES]) == 1  # the second caller's page was filled into the first's frame
+    body = second.get_data(as_text=True)
+    assert "My name is Bartolo. I live in Lakeshore, Texas." in words(second)
+    first_member = lookup_targets_by_zip(zip_a).targets[0].name
+    for detail in ("Amapola", "Riverbend", "California", zip_a, first_member, visit_of(first)):
+        assert detail not in body
+    assert soup(second).title.get_text() == f"Representative {lookup_targets_by_zip(zip_b).targets[0].name}" \
+        " · Call your members of Congress"
+    # What a worker that kept nothing renders for the same caller, byte for byte.
+    forget_kept_steps(app)
+    assert blanked(start(client, postal_code=zip_b, given_name="Bartolo", city="Lakeshore")) == blanked(second)
+
+
+def test_a_kept_step_is_kept_apart_by_language_place_in_the_list_error_and_campaign(app, client, noon):
+    zip_code = single_district_zip()
+    step = start(client, postal_code=zip_code, given_name="Lu")
+    spanish = start(client, lang="es", postal_code=zip_code, given_name="Lu")
+    assert "Llamada 1 de 3" in words(spanish) and "Qué decir" in words(spanish)
+    assert "Call 1 of 3" in words(step) and soup(step).html["lang"] == "en"
+    unsure = client.post("/embed/demo-call?lang=en", data={"visit": visit_of(step), "step": "report"},
+                         headers=SAME_ORIGIN)
+    assert unsure.status_code == 422 and "Please choose how the call went." in words(unsure)
+    second = report(client, step, "line_busy")
+    assert "Call 2 of 3" in words(second) and "Please choose how the call went." not in words(second)
+    assert "Call 1 of 3" in words(start(client, postal_code=zip_code))
+    sourced = report(client, second, "skip", source="radio-7")
+    assert soup(sourced).find("form", class_="outcome")["action"] == "/embed/demo-call?lang=en&source=radio-7"
+    with app.app_context():
+        campaign = db.session.query(Campaign).filter_by(slug="demo-call").one()
+        campaign.content = {**campaign.content, "en": {**campaign.content["en"], "title": "Call Congress today"}}
+        db.session.commit()
+    assert soup(start(client, postal_code=zip_code)).title.get_text().endswith(" · Call Congress today")
+
+
+def test_each_kept_step_has_its_own_style_nonce_in_its_policy(client, noon):
+    nonces = []
+    for _ in range(2):
+        step = start(client, postal_code=single_district_zip())
+        nonce = soup(step).find("style")["nonce"]
+        assert f"'nonce-{nonce}'" in step.headers["Content-Security-Policy"]
+        nonces.append(nonce)
+    assert nonces[0] != nonces[1]
+
+
+def test_a_kept_office_follows_the_clock_the_nearest_office_and_the_zip_codes_notes(client, noon, monkeypatch):
+    zip_code = single_district_zip()
+    assert "probably closed" not in words(start(client, postal_code=zip_code))
+    monkeypatch.setattr(hours, "now", lambda: SATURDAY_NIGHT)
+    assert "The Washington office is probably closed right now" in words(start(client, postal_code=zip_code))
+    monkeypatch.setattr(hours, "now", lambda: WEEKDAY_NOON)
+    # Two ZIP codes of one district, each nearer another of its member's offices at home.
+    data = congress_data()
+    for seat, bioguide in data.house.items():
+        member = data.members[bioguide]
+        nearest = {}
+        for code in zips_by_seats().get((seat,), []) if len(member["local_offices"]) > 1 else []:
+            office = congress.member_target(bioguide, member, TODAY.isoformat()).nearest_local_office(code)
+            nearest.setdefault(office.city, code)
+        if len(nearest) > 1:
+            break
+    for city, code in list(nearest.items())[:2]:
+        assert f"If the line is busy, try the office in {city}:" in words(start(client, postal_code=code))
+    # Two ZIP codes split between the same districts: the same first office, each with its own note.
+    seats, codes = next((seats, codes) for seats, codes in zips_by_seats().items()
+                        if len(seats) > 1 and len({seat[:2] for seat in seats}) == 1 and len(codes) > 1
+                        and all(seat in data.house for seat in seats))
+    for code in codes[:2]:
+        assert f"ZIP code {code} is split between {len(seats)} congressional districts" in words(
+            start(client, postal_code=code))

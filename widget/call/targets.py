@@ -10,6 +10,9 @@ from widget.call.places import NO_SENATORS
 from widget.call.places import RESIDENT_COMMISSIONER_PLACES
 from widget.phones import e164
 
+#: The Capitol switchboard: it puts callers through to any member's office.
+SWITCHBOARD = "+12022243121"
+
 
 @dataclass(frozen=True)
 class LocalOffice:

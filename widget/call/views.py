@@ -11,18 +11,18 @@ from wtforms.validators import DataRequired
 from widget.call.congress import find_member
 from widget.call.congress import lookup_targets_by_zip
 from widget.call.congress import normalize_zip
-from widget.call.names import describe_hours
-from widget.call.names import party_name
 from widget.call.names import state_name
-from widget.call.names import target_place
 from widget.call.names import target_title
 from widget.call.names import the_target
 from widget.call.notes import data_date
 from widget.call.notes import lookup_notes
-from widget.call.notes import term_note
 from widget.call.reports import OUTCOMES
 from widget.call.reports import record_call
 from widget.call.script import fill_script
+from widget.call.steps import office_markup
+from widget.call.steps import render_step_page
+from widget.call.steps import script_markup
+from widget.call.targets import SWITCHBOARD
 from widget.call.targets import fixed_targets
 from widget.call.visit import CallVisit
 from widget.call.visit import VisitError
@@ -41,9 +41,6 @@ from widget.security.form_token import issue_form_token
 from widget.security.form_token import spend_form_token
 from widget.sharing.panel import share_panel
 from widget.storage.driver import own_connection
-
-#: The Capitol switchboard: it puts callers through to any member's office.
-SWITCHBOARD = "+12022243121"
 
 NO_OUTCOME = _l("Please choose how the call went.")
 VISIT_EXPIRED = _l("This list of calls is more than a few hours old. Check your details and press the button "
@@ -227,27 +224,16 @@ def render_step(context, visit, lookup=None, error=None, status=200):
         "name": visit.name, "city": visit.city, "state": state_name(target.state),
         "target_name": name, "target_title": title, "the_target": the_target(target, name, title),
     })
-    page = render_template(
-        "call/step.html",
-        visit=visit,
-        token=visit_token(campaign.slug, visit),
-        target=target,
-        target_name=name,
-        target_title=title,
-        party=party_name(target),
-        place=target_place(target),
-        likely_open=target.hours is None or target.hours.likely_open(),
-        hours_text=describe_hours(target.hours) if target.hours else None,
-        local_office=target.nearest_local_office(visit.zip_code),
-        script=script,
-        lookup=lookup if visit.position == 0 else None,
-        notes=lookup_notes(lookup) if lookup is not None and visit.position == 0 else [],
-        term_note=term_note(target),
-        error=error,
-        outcomes=OUTCOMES,
-        switchboard=SWITCHBOARD,
-        readable=readable,
-        **context,
+    on_first_step = lookup is not None and visit.position == 0
+    office = office_markup(
+        context, target, name=name, title=title, local_office=target.nearest_local_office(visit.zip_code),
+        notes=tuple(lookup_notes(lookup)) if on_first_step else (),
+        vacant_seats=on_first_step and bool(lookup.vacant_seats),
+    )
+    page = render_step_page(
+        context, position=visit.position, total=len(visit.targets), error=error,
+        token=visit_token(campaign.slug, visit), office_title=f"{title} {name}", office=office,
+        script=script_markup(script),
     )
     return page, status
 

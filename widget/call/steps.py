@@ -1,0 +1,158 @@
+"""A call step's page, kept by each worker around what differs from one caller to the next.
+
+A call step is a whole page (the widget's header and language switch, the script's section, the
+outcome buttons) around one office. Rendering it took most of a call lookup's time under load
+(docs/performance.md), yet all of it but the office, the script and the visit's token is the
+same for every caller at the same step of the same campaign through the same address. So each
+worker keeps the page around them (the frame), cut where they go, and fills it in.
+
+A frame is rendered from stand-ins, never from a caller's details: its template is given no
+visit, no office, no ZIP code and no script, only the step's place in the list and its error,
+and marks where the office, the script, the title and the visit's token go. So whatever it is
+kept under, a frame cannot show one caller's details to another. It is kept under everything
+else it shows: the widget's address (language, partner, source, colours), where the app is
+mounted, the campaign's and the partner's revisions, who may frame it, and the step.
+"""
+
+import re
+from dataclasses import dataclass
+from time import monotonic
+
+from flask import current_app
+from flask import g
+from flask import render_template
+from flask import request
+from markupsafe import Markup
+
+from widget.call.names import describe_hours
+from widget.call.names import party_name
+from widget.call.names import target_place
+from widget.call.notes import term_note
+from widget.call.reports import OUTCOMES
+from widget.call.targets import SWITCHBOARD
+from widget.embedding.kept import KeptAnswers
+from widget.embedding.kept import widget_address
+from widget.phones import readable
+from widget.security.headers import csp_nonce
+
+#: Frames kept per worker; the oldest unused go first. A campaign has one per language, step of
+#: a visit, partner and colour asked for; the bound keeps made-up addresses from piling up.
+KEPT_FRAMES = 256
+
+#: Offices kept per worker: one per member of Congress (or fixed number), language and nearest
+#: local office, with the notes of the first step.
+KEPT_OFFICES = 1024
+
+#: Where each app keeps its frames and offices.
+FRAMES = "megafono.call_frames"
+OFFICES = "megafono.call_offices"
+
+#: What a frame leaves out, each marked by a stand-in no template writes and escaping keeps.
+HOLES = ("token", "office_title", "office", "script")
+MARK = "\ue000{}\ue001"
+
+
+@dataclass(frozen=True)
+class Frame:
+    #: The page cut where the holes go: pieces[0], holes[0], pieces[1], ...
+    pieces: tuple[str, ...]
+    holes: tuple[str, ...]
+    #: When it was rendered (time.monotonic()): of two rendered at once, the later stays.
+    confirmed_at: float
+
+
+@dataclass(frozen=True)
+class Office:
+    markup: Markup
+    confirmed_at: float
+
+
+def render_step_page(context, *, position, total, error, token, office_title, office, script):
+    """The call step's page: its frame for this widget and step, filled in for this caller.
+
+    `office_title` is text; `office` and `script` are markup (escaped as they were made)."""
+    frames = kept_by_app(FRAMES, KEPT_FRAMES)
+    key = frame_key(context, position, total, error)
+    frame = frames.get(key)
+    if frame is None:
+        frame = render_frame(context, position, total, error)
+        frames.keep(key, frame)
+    filling = {"token": Markup.escape(token), "office_title": Markup.escape(office_title), "office": office,
+               "script": script}
+    if "nonce" in frame.holes:
+        filling["nonce"] = csp_nonce()
+    page = [frame.pieces[0]]
+    for hole, piece in zip(frame.holes, frame.pieces[1:], strict=True):
+        page += (filling[hole], piece)
+    return "".join(page)
+
+
+def frame_key(context, position, total, error):
+    """Everything a frame shows, but its holes (see the module's docstring)."""
+    campaign, partner = context["campaign"], context["partner"]
+    return (
+        widget_address(request.environ), request.script_root, context["language"],
+        campaign.id, campaign.revision, campaign.definition_hash,
+        (partner.code, partner.revision) if partner is not None else None,
+        tuple(g.get("frame_ancestors") or ()),
+        position, total, str(error) if error else None,
+    )
+
+
+def render_frame(context, position, total, error):
+    """The step's page with stand-ins for its holes, cut at them and at the style nonce."""
+    stand_ins = {hole: Markup(MARK.format(hole)) for hole in HOLES}  # noqa: S704 - our own marks
+    rendered_at = monotonic()
+    page = render_template("call/step.html", position=position, total=total, error=error, outcomes=OUTCOMES,
+                           **stand_ins, **context)
+    marks = {MARK.format(hole): hole for hole in HOLES}
+    nonce = g.get("csp_nonce")
+    if nonce is not None:
+        marks[nonce] = "nonce"
+    pieces, holes, start = [], [], 0
+    for found in re.finditer("|".join(re.escape(mark) for mark in marks), page):
+        pieces.append(page[start:found.start()])
+        holes.append(marks[found.group()])
+        start = found.end()
+    pieces.append(page[start:])
+    return Frame(tuple(pieces), tuple(holes), rendered_at)
+
+
+def office_markup(context, target, *, name, title, local_office, notes, vacant_seats):
+    """The office a step is about (call/office.html), as markup for its frame: kept, like the
+    frames, under everything it shows. `name` and `title` are the target's in the page's
+    language; `notes` (about the ZIP code) and `vacant_seats` are for the first step only."""
+    offices = kept_by_app(OFFICES, KEPT_OFFICES)
+    campaign = context["campaign"]
+    likely_open = target.hours is None or target.hours.likely_open()
+    note = term_note(target)
+    # A fixed target's name and title come from the campaign's file (its revision); a member's,
+    # from the data file, which a worker reads once.
+    key = (context["language"], campaign.id, campaign.revision, campaign.definition_hash, target.key,
+           likely_open, local_office, notes, note, vacant_seats)
+    office = offices.get(key)
+    if office is None:
+        rendered_at = monotonic()
+        markup = Markup(render_template(  # noqa: S704 - rendered with escaping
+            "call/office.html", target=target, target_name=name, target_title=title, party=party_name(target),
+            place=target_place(target), likely_open=likely_open,
+            hours_text=describe_hours(target.hours) if target.hours else None, local_office=local_office,
+            notes=notes, term_note=note, vacant_seats=vacant_seats, switchboard=SWITCHBOARD, readable=readable,
+        ))
+        office = Office(markup, rendered_at)
+        offices.keep(key, office)
+    return office.markup
+
+
+def kept_by_app(name, size):
+    """What this app (this worker) keeps under `name`, made on first use."""
+    kept = current_app.extensions.get(name)
+    if kept is None:
+        kept = current_app.extensions.setdefault(name, KeptAnswers(size))
+    return kept
+
+
+def script_markup(paragraphs):
+    """The script's paragraphs, each escaped in its own <p>."""
+    return Markup("").join(Markup("<p>%s</p>") % paragraph for paragraph in paragraphs)
+
