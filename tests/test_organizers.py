@@ -18,6 +18,7 @@ from sqlalchemy import text
 
 from tests.conftest import DEMO_CAMPAIGNS
 from tests.conftest import action_count
+from tests.conftest import count_rows
 from tests.conftest import sign
 from tests.test_call import report
 from tests.test_call import single_district_zip
@@ -232,6 +233,18 @@ def test_a_supporter_is_erased_everywhere_and_counts_follow(app, client, runner,
     assert invoke(runner, "supporters", "erase", "not-an-address", "--yes").exit_code == 1
     assert invoke(runner, "supporters", "erase", "ben@example.org", input="n\n").exit_code == 1
     assert action_count(app) == 2
+
+
+def test_addresses_that_differ_only_by_sharp_s_are_two_people(app, client, runner):
+    """ana@straße.de and ana@strasse.de are two domains: each signs, and erasing one keeps the other."""
+    assert sign(client, email="ana@straße.de").status_code == 303
+    assert sign(client, email="ana@strasse.de").status_code == 303
+    assert sign(client, email="ANA@STRASSE.DE").status_code == 303  # the same person again
+    assert action_count(app) == count_rows(app, Signature) == 2
+    result = invoke(runner, "supporters", "erase", "ana@straße.de", "--yes")
+    assert result.exit_code == 0 and "Removed 1 in all." in result.output
+    with app.app_context():
+        assert db.session.scalars(select(Signature.email)).all() == ["ana@strasse.de"]
 
 
 def test_retention_blanks_old_details_and_keeps_every_count(app, runner, signed):

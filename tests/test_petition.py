@@ -690,10 +690,10 @@ def test_a_consent_box_must_be_ticked_and_is_recorded(app, client):
 
 
 def test_a_long_unicode_address_that_grows_when_lowercased_is_counted_once(app, client):
-    """254 bytes, accepted by the validator, longer once case-folded: no 500 on any database."""
-    local, domain = "\u0390" * 32, "a" * 63 + "." + "b" * 63 + "." + "c" * 57 + ".org"
+    """254 bytes, accepted by the validator, longer once lowercased: no 500 on any database."""
+    local, domain = "\u0130" * 32, "a" * 63 + "." + "b" * 63 + "." + "c" * 57 + ".org"
     address = f"{local}@{domain}"
-    assert len(address.encode()) == 254 and len(address.casefold()) > 254
+    assert len(address.encode()) == 254 and len(address.lower().encode()) > 254
     assert sign(client, email=address).status_code == 303
     assert sign(client, email=f"{local}@{domain.upper()}").status_code == 303
     assert action_count(app) == count_rows(app, Signature) == 1

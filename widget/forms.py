@@ -126,11 +126,14 @@ def email_address(form, field):
 def email_key(address):
     """The key one person is counted under: a keyed digest of the whole address in lower case.
 
-    Fixed-length (an address can grow when case-folded) and not reversible without the secret.
+    Fixed-length (an address can grow when lowercased) and not reversible without the secret.
+    Lowercased, not case-folded: folding also makes "ß" "ss", and ana@straße.de and
+    ana@strasse.de are two people (two domains). For every address whose two forms agree (every
+    ASCII one), the key is the one releases before 2026-12-07 stored, which case-folded.
     """
     if not address:
         return None
-    return hmac.new(derived_key("email-key"), address.casefold().encode(), hashlib.sha256).hexdigest()
+    return hmac.new(derived_key("email-key"), address.lower().encode(), hashlib.sha256).hexdigest()
 
 
 @dataclass(frozen=True)
