@@ -834,21 +834,35 @@ def test_a_kept_office_follows_the_clock_the_nearest_office_and_the_zip_codes_no
     assert "The Washington office is probably closed right now" in words(start(client, postal_code=zip_code))
     monkeypatch.setattr(hours, "now", lambda: WEEKDAY_NOON)
     # Two ZIP codes of one district, each nearer another of its member's offices at home.
-    data = congress_data()
+    data, by_seats = congress_data(), zips_by_seats()
     for seat, bioguide in data.house.items():
         member = data.members[bioguide]
         nearest = {}
-        for code in zips_by_seats().get((seat,), []) if len(member["local_offices"]) > 1 else []:
+        for code in by_seats.get((seat,), []) if len(member["local_offices"]) > 1 else []:
             office = congress.member_target(bioguide, member, TODAY.isoformat()).nearest_local_office(code)
             nearest.setdefault(office.city, code)
         if len(nearest) > 1:
             break
+    assert len(nearest) > 1
     for city, code in list(nearest.items())[:2]:
         assert f"If the line is busy, try the office in {city}:" in words(start(client, postal_code=code))
-    # Two ZIP codes split between the same districts: the same first office, each with its own note.
-    seats, codes = next((seats, codes) for seats, codes in zips_by_seats().items()
-                        if len(seats) > 1 and len({seat[:2] for seat in seats}) == 1 and len(codes) > 1
-                        and all(seat in data.house for seat in seats))
-    for code in codes[:2]:
-        assert f"ZIP code {code} is split between {len(seats)} congressional districts" in words(
-            start(client, postal_code=code))
+
+
+def test_the_zip_codes_notes_are_never_kept(app, client, noon):
+    """Two ZIP codes split between the same districts, nearest the same office at home: the same
+    kept office, each with its own note, and no ZIP code in anything a worker keeps."""
+    data = congress_data()
+
+    def first_office(code):
+        target = lookup_targets_by_zip(code).targets[0]
+        return target.key, target.nearest_local_office(code)
+
+    split = [codes for seats, codes in zips_by_seats().items()
+             if len(seats) > 1 and len({seat[:2] for seat in seats}) == 1 and all(seat in data.house for seat in seats)]
+    codes = next(pair for codes in split for pair in zip(codes, codes[1:], strict=False)
+                 if first_office(pair[0]) == first_office(pair[1]))
+    for code in codes:
+        assert f"ZIP code {code} is split between" in words(start(client, postal_code=code))
+    assert len(app.extensions[steps.OFFICES]) == 1
+    kept = repr([*app.extensions[steps.OFFICES].answers.values(), *app.extensions[steps.FRAMES].answers.values()])
+    assert "split between" not in kept and not any(code in kept for code in codes)

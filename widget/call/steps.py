@@ -8,13 +8,19 @@ worker keeps the page around them (the frame), cut where they go, and fills it i
 
 A frame is rendered from stand-ins, never from a caller's details: its template is given no
 visit, no office, no ZIP code and no script, only the step's place in the list and its error,
-and marks where the office, the script, the title and the visit's token go. So whatever it is
-kept under, a frame cannot show one caller's details to another. It is kept under everything
-else it shows: the widget's address (language, partner, source, colours), where the app is
-mounted, the campaign's and the partner's revisions, who may frame it, and the step.
+and marks where the notes, the office, the script, the title and the visit's token go. So
+whatever it is kept under, a frame cannot show one caller's details to another. It is kept
+under everything else it shows: the widget's address (host, path, and the query, which has the
+source and the colours), the language, where the app is mounted, the campaign's and the
+partner's revisions, who may frame it, and the step.
+
+The office (the member of Congress or number to call) is public, and kept too. The notes about
+the caller's ZIP code are rendered for each step and never kept: the widget promises not to
+keep a ZIP code.
 """
 
 import re
+import secrets
 from dataclasses import dataclass
 from time import monotonic
 
@@ -27,11 +33,9 @@ from markupsafe import Markup
 from widget.call.names import describe_hours
 from widget.call.names import party_name
 from widget.call.names import target_place
-from widget.call.notes import term_note
 from widget.call.reports import OUTCOMES
 from widget.call.targets import SWITCHBOARD
 from widget.embedding.kept import KeptAnswers
-from widget.embedding.kept import widget_address
 from widget.phones import readable
 from widget.security.headers import csp_nonce
 
@@ -39,46 +43,53 @@ from widget.security.headers import csp_nonce
 #: a visit, partner and colour asked for; the bound keeps made-up addresses from piling up.
 KEPT_FRAMES = 256
 
-#: Offices kept per worker: one per member of Congress (or fixed number), language and nearest
-#: local office, with the notes of the first step.
+#: Offices kept per worker: one per member of Congress (or fixed number), language, nearest
+#: local office and whether it is likely open.
 KEPT_OFFICES = 1024
 
 #: Where each app keeps its frames and offices.
 FRAMES = "megafono.call_frames"
 OFFICES = "megafono.call_offices"
 
-#: What a frame leaves out, each marked by a stand-in no template writes and escaping keeps.
-HOLES = ("token", "office_title", "office", "script")
-MARK = "\ue000{}\ue001"
+#: What a frame leaves out, each marked by a stand-in that escaping keeps and no campaign's text
+#: can write (it is drawn anew by each worker).
+HOLES = ("token", "office_title", "notes", "office", "script")
+MARK = f"\ue000{secrets.token_hex(8)}:{{}}\ue001"
 
 
 @dataclass(frozen=True)
 class Frame:
+    """A step's page without what differs from one caller to the next."""
+
     #: The page cut where the holes go: pieces[0], holes[0], pieces[1], ...
     pieces: tuple[str, ...]
     holes: tuple[str, ...]
-    #: When it was rendered (time.monotonic()): of two rendered at once, the later stays.
+    #: When it was rendered (time.monotonic()), as KeptAnswers calls it: of two rendered at
+    #: once, the later stays.
     confirmed_at: float
 
 
 @dataclass(frozen=True)
 class Office:
+    """An office's part of a step's page, and when it was rendered (as for a Frame)."""
+
     markup: Markup
     confirmed_at: float
 
 
-def render_step_page(context, *, position, total, error, token, office_title, office, script):
+def render_step_page(context, *, position, total, error, token, office_title, notes, office, script):
     """The call step's page: its frame for this widget and step, filled in for this caller.
 
-    `office_title` is text; `office` and `script` are markup (escaped as they were made)."""
+    `office_title` is text; `notes`, `office` and `script` are markup (escaped as they were made)."""
     frames = kept_by_app(FRAMES, KEPT_FRAMES)
     key = frame_key(context, position, total, error)
     frame = frames.get(key)
     if frame is None:
         frame = render_frame(context, position, total, error)
-        frames.keep(key, frame)
-    filling = {"token": Markup.escape(token), "office_title": Markup.escape(office_title), "office": office,
-               "script": script}
+        if set(HOLES) <= set(frame.holes):  # a frame that lost a stand-in is used once, not kept
+            frames.keep(key, frame)
+    filling = {"token": Markup.escape(token), "office_title": Markup.escape(office_title), "notes": notes,
+               "office": office, "script": script}
     if "nonce" in frame.holes:
         filling["nonce"] = csp_nonce()
     page = [frame.pieces[0]]
@@ -91,7 +102,7 @@ def frame_key(context, position, total, error):
     """Everything a frame shows, but its holes (see the module's docstring)."""
     campaign, partner = context["campaign"], context["partner"]
     return (
-        widget_address(request.environ), request.script_root, context["language"],
+        request.scheme, request.host, request.script_root, request.path, request.query_string, context["language"],
         campaign.id, campaign.revision, campaign.definition_hash,
         (partner.code, partner.revision) if partner is not None else None,
         tuple(g.get("frame_ancestors") or ()),
@@ -118,18 +129,16 @@ def render_frame(context, position, total, error):
     return Frame(tuple(pieces), tuple(holes), rendered_at)
 
 
-def office_markup(context, target, *, name, title, local_office, notes, vacant_seats):
+def office_markup(context, target, *, name, title, local_office):
     """The office a step is about (call/office.html), as markup for its frame: kept, like the
-    frames, under everything it shows. `name` and `title` are the target's in the page's
-    language; `notes` (about the ZIP code) and `vacant_seats` are for the first step only."""
+    frames, under everything it shows. `name` and `title` are the target's in the page's language."""
     offices = kept_by_app(OFFICES, KEPT_OFFICES)
     campaign = context["campaign"]
     likely_open = target.hours is None or target.hours.likely_open()
-    note = term_note(target)
     # A fixed target's name and title come from the campaign's file (its revision); a member's,
     # from the data file, which a worker reads once.
     key = (context["language"], campaign.id, campaign.revision, campaign.definition_hash, target.key,
-           likely_open, local_office, notes, note, vacant_seats)
+           likely_open, local_office)
     office = offices.get(key)
     if office is None:
         rendered_at = monotonic()
@@ -137,11 +146,22 @@ def office_markup(context, target, *, name, title, local_office, notes, vacant_s
             "call/office.html", target=target, target_name=name, target_title=title, party=party_name(target),
             place=target_place(target), likely_open=likely_open,
             hours_text=describe_hours(target.hours) if target.hours else None, local_office=local_office,
-            notes=notes, term_note=note, vacant_seats=vacant_seats, switchboard=SWITCHBOARD, readable=readable,
+            switchboard=SWITCHBOARD, readable=readable,
         ))
         office = Office(markup, rendered_at)
         offices.keep(key, office)
     return office.markup
+
+
+def notes_markup(*, notes, term_note, vacant_seats):
+    """What a step says about the caller's ZIP code and the member's term (call/notes.html),
+    rendered for this step only."""
+    if not notes and not term_note:
+        return Markup("")
+    return Markup(render_template(  # noqa: S704 - rendered with escaping
+        "call/notes.html", notes=notes, term_note=term_note, vacant_seats=vacant_seats, switchboard=SWITCHBOARD,
+        readable=readable,
+    ))
 
 
 def kept_by_app(name, size):

@@ -16,9 +16,11 @@ from widget.call.names import target_title
 from widget.call.names import the_target
 from widget.call.notes import data_date
 from widget.call.notes import lookup_notes
+from widget.call.notes import term_note
 from widget.call.reports import OUTCOMES
 from widget.call.reports import record_call
 from widget.call.script import fill_script
+from widget.call.steps import notes_markup
 from widget.call.steps import office_markup
 from widget.call.steps import render_step_page
 from widget.call.steps import script_markup
@@ -225,14 +227,13 @@ def render_step(context, visit, lookup=None, error=None, status=200):
         "target_name": name, "target_title": title, "the_target": the_target(target, name, title),
     })
     on_first_step = lookup is not None and visit.position == 0
-    office = office_markup(
-        context, target, name=name, title=title, local_office=target.nearest_local_office(visit.zip_code),
-        notes=tuple(lookup_notes(lookup)) if on_first_step else (),
-        vacant_seats=on_first_step and bool(lookup.vacant_seats),
-    )
     page = render_step_page(
         context, position=visit.position, total=len(visit.targets), error=error,
-        token=visit_token(campaign.slug, visit), office_title=f"{title} {name}", office=office,
+        token=visit_token(campaign.slug, visit), office_title=f"{title} {name}",
+        notes=notes_markup(notes=lookup_notes(lookup) if on_first_step else (), term_note=term_note(target),
+                           vacant_seats=on_first_step and bool(lookup.vacant_seats)),
+        office=office_markup(context, target, name=name, title=title,
+                             local_office=target.nearest_local_office(visit.zip_code)),
         script=script_markup(script),
     )
     return page, status
