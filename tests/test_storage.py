@@ -2,6 +2,8 @@
 
 import fcntl
 import gc
+import hashlib
+import hmac
 import os
 import secrets
 import sqlite3
@@ -33,7 +35,9 @@ from widget.config import engine_options
 from widget.config import normalize_database_url
 from widget.errors import is_outage
 from widget.extensions import db
+from widget.forms import email_key
 from widget.security.form_token import FORGET_EXPIRED
+from widget.security.keys import derived_key
 from widget.storage.database import MIGRATIONS_DIR
 from widget.storage.database import upgrade_schema
 from widget.storage.driver import own_connection
@@ -199,6 +203,32 @@ def test_migration_0010_goes_down_and_up_keeping_each_campaigns_status(empty_dat
         filed = dict(db.session.execute(select(Campaign.slug, Campaign.filed_status)).all())
     assert statuses["demo-petition"] == "closed" and statuses["demo-call"] == "live"
     assert set(filed.values()) == {"live"}
+    close_database(app)
+
+
+def test_migration_0011_keys_again_only_the_addresses_that_folding_changed(empty_database_url):
+    app = make_app(empty_database_url)
+    assert app.test_cli_runner().invoke(args=["setup"]).exit_code == 0
+    addresses = ["ana@straße.de", "ana@strasse.de", "Bob@Example.org", "zoë@example.org"]
+    with app.app_context():
+        db.session.remove()
+        downgrade(directory=str(MIGRATIONS_DIR), revision="0010")
+        # As releases before it keyed them: the address case-folded.
+        folded = {address: hmac.new(derived_key("email-key"), address.casefold().encode(), hashlib.sha256).hexdigest()
+                  for address in addresses}
+        campaigns = db.session.scalars(select(Campaign.id).order_by(Campaign.id)).all()[:2]
+        insert = text("INSERT INTO signatures (campaign_id, email, email_key, language, opted_in, consented,"
+                      " created_at) VALUES (:campaign, :email, :key, 'es', false, false, CURRENT_TIMESTAMP)")
+        # The two people who shared a key, on two campaigns (on one, the second could not sign).
+        on = [campaigns[0], campaigns[1], campaigns[0], campaigns[0]]
+        with db.engine.begin() as connection:
+            for campaign, address in zip(on, addresses, strict=True):
+                connection.execute(insert, {"campaign": campaign, "email": address, "key": folded[address]})
+        upgrade_schema()
+        stored = dict(db.session.execute(text("SELECT email, email_key FROM signatures")).all())
+        assert stored == {address: email_key(address) for address in addresses}
+    assert stored["ana@straße.de"] != folded["ana@straße.de"]  # keyed again: no longer ana@strasse.de's
+    assert all(stored[address] == folded[address] for address in ("ana@strasse.de", "Bob@Example.org"))
     close_database(app)
 
 
