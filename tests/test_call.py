@@ -32,6 +32,7 @@ from widget.call.script import ScriptError
 from widget.call.script import check_script
 from widget.call.script import fill_script
 from widget.campaigns import remember_reading
+from widget.embedding import partners
 from widget.extensions import db
 from widget.phones import e164
 from widget.phones import readable
@@ -866,3 +867,28 @@ def test_the_zip_codes_notes_are_never_kept(app, client, noon):
     assert len(app.extensions[steps.OFFICES]) == 1
     kept = repr([*app.extensions[steps.OFFICES].answers.values(), *app.extensions[steps.FRAMES].answers.values()])
     assert "split between" not in kept and not any(code in kept for code in codes)
+
+
+def test_a_kept_step_follows_the_partner_and_the_language_the_browser_asks_for(app, client, noon):
+    zip_code = single_district_zip()
+
+    def step(query, language=None):
+        headers = {"Accept-Language": language} if language else {}
+        token = form_token(client.get(f"/embed/demo-call?{query}", headers=headers))
+        return client.post(f"/embed/demo-call?{query}", data={"token": token, "step": "start", "postal_code": zip_code},
+                           headers={**SAME_ORIGIN, **headers})
+
+    before = step("lang=en&source=red-sv")
+    assert "--accent:#1d4ed8" in before.get_data(as_text=True)
+    assert "red.example.org" not in soup(before).body["data-parent-origins"]
+    with app.app_context():
+        partners.add_partner("red-sv", "Red Solidaria SV", ["https://red.example.org"], "#ffdd00")
+    registered = step("lang=en&source=red-sv")
+    assert "--accent:#ffdd00" in registered.get_data(as_text=True)
+    assert "https://red.example.org" in soup(registered).body["data-parent-origins"].split()
+    with app.app_context():
+        partners.update_partner("red-sv", accent_color="#123456")
+    assert "--accent:#123456" in step("lang=en&source=red-sv").get_data(as_text=True)
+    # No language in the address: the browser's decides, and each gets its own.
+    assert soup(step("source=red-sv", "es-MX,es;q=0.9")).html["lang"] == "es"
+    assert soup(step("source=red-sv", "en-US,en;q=0.9")).html["lang"] == "en"
