@@ -175,4 +175,3 @@ def kept_by_app(name, size):
 def script_markup(paragraphs):
     """The script's paragraphs, each escaped in its own <p>."""
     return Markup("").join(Markup("<p>%s</p>") % paragraph for paragraph in paragraphs)
-
