@@ -19,7 +19,6 @@ the caller's ZIP code are rendered for each step and never kept: the widget prom
 keep a ZIP code.
 """
 
-import re
 import secrets
 from dataclasses import dataclass
 from time import monotonic
@@ -36,6 +35,8 @@ from widget.call.names import target_place
 from widget.call.reports import OUTCOMES
 from widget.call.targets import SWITCHBOARD
 from widget.embedding.kept import KeptAnswers
+from widget.embedding.kept import cut_at
+from widget.embedding.kept import filled_in
 from widget.phones import readable
 from widget.security.headers import csp_nonce
 
@@ -92,10 +93,7 @@ def render_step_page(context, *, position, total, error, token, office_title, no
                "office": office, "script": script}
     if "nonce" in frame.holes:
         filling["nonce"] = csp_nonce()
-    page = [frame.pieces[0]]
-    for hole, piece in zip(frame.holes, frame.pieces[1:], strict=True):
-        page += (filling[hole], piece)
-    return "".join(page)
+    return filled_in(frame.pieces, frame.holes, filling)
 
 
 def frame_key(context, position, total, error):
@@ -120,12 +118,7 @@ def render_frame(context, position, total, error):
     nonce = g.get("csp_nonce")
     if nonce is not None:
         marks[nonce] = "nonce"
-    pieces, holes, start = [], [], 0
-    for found in re.finditer("|".join(re.escape(mark) for mark in marks), page):
-        pieces.append(page[start:found.start()])
-        holes.append(marks[found.group()])
-        start = found.end()
-    pieces.append(page[start:])
+    pieces, holes = cut_at(page, marks)
     return Frame(tuple(pieces), tuple(holes), rendered_at)
 
 

@@ -2,9 +2,12 @@
 
 Shared by the kept embed pages (widget/embedding/rendered.py) and the signatures taken before
 Flask (widget/petition/quick.py): both answer the next request at the same address from what
-Flask answered the last time, as long as nothing it depended on has changed.
+Flask answered the last time, as long as nothing it depended on has changed. The kept embed
+pages and call steps (widget/call/steps.py) are kept cut where each answer differs (`cut_at`)
+and filled in anew (`filled_in`).
 """
 
+import re
 import threading
 from collections import OrderedDict
 
@@ -45,3 +48,24 @@ class KeptAnswers:
             self.answers.move_to_end(address)
             while len(self.answers) > self.size:
                 self.answers.popitem(last=False)
+
+
+def cut_at(content, marks):
+    """Text (or bytes) cut at each occurrence of the marks ({mark: hole name}): the pieces
+    between them, and which hole each occurrence is, in order."""
+    either = b"|" if isinstance(content, bytes) else "|"
+    pieces, holes, start = [], [], 0
+    for found in re.finditer(either.join(re.escape(mark) for mark in marks), content):
+        pieces.append(content[start:found.start()])
+        holes.append(marks[found.group()])
+        start = found.end()
+    pieces.append(content[start:])
+    return pieces, holes
+
+
+def filled_in(pieces, holes, values):
+    """The pieces joined again, each hole filled with its value ({hole name: text or bytes})."""
+    whole = [pieces[0]]
+    for hole, piece in zip(holes, pieces[1:], strict=True):
+        whole += (values[hole], piece)
+    return pieces[0][:0].join(whole)

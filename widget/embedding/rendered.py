@@ -30,6 +30,8 @@ from werkzeug.http import parse_accept_header
 
 from widget.campaigns.schema import SLUG_BODY
 from widget.embedding.kept import KeptAnswers
+from widget.embedding.kept import cut_at
+from widget.embedding.kept import filled_in
 from widget.embedding.kept import widget_address
 from widget.extensions import db
 from widget.security.form_token import ISSUED_TOKENS
@@ -103,12 +105,9 @@ class RenderedPages:
             if not self.still_current(page):
                 return None
             fresh = {"token": issue_form_token(page.slug), "nonce": secrets.token_urlsafe(16)}
-        body = bytearray(page.pieces[0])
-        for hole, piece in zip(page.holes, page.pieces[1:], strict=True):
-            body += fresh[hole].encode()
-            body += piece
+        body = filled_in(page.pieces, page.holes, {hole: value.encode() for hole, value in fresh.items()})
         headers = [(name, value.replace("{nonce}", fresh["nonce"])) for name, value in page.headers]
-        return page.status, headers, bytes(body)
+        return page.status, headers, body
 
     def still_current(self, page):
         """Whether the page still shows its campaign and partner as they are, asking the database
@@ -182,13 +181,7 @@ def cut(marked, status, headers, content, issued, asked_at):
     if len(nonces) != 1 or len(issued) > 1 or any(content.count(token.encode()) != 1 for token in issued):
         return None
     nonce = nonces.pop()
-    holes = {nonce.encode(): "nonce", **{token.encode(): "token" for token in issued}}
-    pieces, found, start = [], [], 0
-    for match in re.finditer(b"|".join(re.escape(text) for text in holes), content):
-        pieces.append(content[start:match.start()])
-        found.append(holes[match.group()])
-        start = match.end()
-    pieces.append(content[start:])
+    pieces, found = cut_at(content, {nonce.encode(): "nonce", **{token.encode(): "token" for token in issued}})
     headers = [(name, value.replace(nonce, "{nonce}")) for name, value in headers]
     slug, partner_code, state = marked
     return Page(slug, partner_code, state, status, headers, pieces, found, confirmed_at=asked_at)
