@@ -542,7 +542,7 @@ def test_a_fixed_number_campaign(app, client, noon):
 def test_a_fixed_numbers_own_hours_are_given_when_it_is_closed(client, monkeypatch):
     monkeypatch.setattr(hours, "now", lambda: SATURDAY_NIGHT)
     text = words(start(client, slug="demo-white-house", lang="es"))
-    assert "no estén atendiendo en este momento: atienden de martes a jueves, de 11:00 a.m. a 3:00 p.m." in text
+    assert "no contesten en este momento: atienden llamadas de martes a jueves, de 11:00 a.m. a 3:00 p.m." in text
 
 
 def test_hostile_names_and_cities_are_escaped_in_the_script(client, noon):

@@ -544,7 +544,7 @@ def test_the_thank_you_offers_the_card_to_download_and_share(client):
                          "html.parser")
     picture = page.find("img", class_="card__image")
     assert re.match(r"/graphics/demo-petition/es/square\.png\?v=[0-9a-f]{16}$", picture["src"])
-    assert picture["alt"] == "Imagen de la tarjeta. Lo que dice está escrito más abajo."
+    assert picture["alt"] == "Imagen de la tarjeta. El texto aparece más abajo."
     said = [item.get_text(" ", strip=True) for item in page.select(".card__rights li")]
     assert len(said) == len(DEFAULT_RIGHTS) and said[0].startswith("Tiene derecho a guardar silencio. No tiene que")
     downloads = [link["href"] for link in page.find_all("a", download=True)]

@@ -384,7 +384,7 @@ def test_the_dashboard_shows_counts_and_exports(client, runner, signed):
 def test_bad_export_dates_are_explained_in_the_organizers_language(client, runner):
     sign_in(client, "olga", make_account(runner, "olga"))
     bad = client.get("/dashboard/campaigns/demo-petition/export?lang=es&file_format=csv&since=2026-02-31")
-    assert bad.status_code == 400 and "Escriba un día como 2026-11-21." in bad.get_data(as_text=True)
+    assert bad.status_code == 400 and "Escriba una fecha con este formato: 2026-11-21." in bad.get_data(as_text=True)
     export = "/dashboard/campaigns/demo-petition/export"
     assert client.get(f"{export}?file_format=csv&since=2026-11-20&until=2026-11-01").status_code == 400
     assert client.get("/dashboard/campaigns/demo-petition/export?file_format=exe").status_code == 400

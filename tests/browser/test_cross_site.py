@@ -63,7 +63,7 @@ def test_errors_are_shown_in_the_frame_and_focus_moves_to_the_first_one(embedded
     expect(frame.locator(":focus")).to_have_attribute("name", "family_name")
     assert frame.locator("input[name=given_name]").input_value() == "Lucía"
     summary = frame.locator(".error-summary").inner_text()
-    assert "Escriba un correo electrónico válido, por ejemplo: nombre@ejemplo.org." in summary
+    assert "Escriba un correo electrónico válido, por ejemplo: nombre@example.org." in summary
 
 
 def test_signing_with_javascript_off(browser, partner_site, widget_server, widget_app):

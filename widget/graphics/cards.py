@@ -67,7 +67,7 @@ DEFAULT_RIGHTS = (
     (
         # NOTE: What to have on you. Lawful permanent residents and visa holders aged 18 or more must
         # carry proof of their status by law; people without papers should not carry foreign ones.
-        _l("Carry your papers and know a number by heart."),
+        _l("Carry your US papers and know a number by heart."),
         _l("Learn a lawyer's or a help line's number by heart. If you are 18 or older and have US "
            "immigration papers (green card, work permit, I-94), the law requires you to carry them. "
            "If you have none, do not carry papers from another country."),
