@@ -269,7 +269,10 @@ SCRIPT = "Hello.[ My name is {name}.][ I live in [{city}, ]{state}.] Please ask 
      ({"state": "California"}, "Hello. I live in California. Please ask Senator Ana Ruiz."),
      ({"name": "Lu", "city": "Fresno", "state": "California"},
       "Hello. My name is Lu. I live in Fresno, California. Please ask Senator Ana Ruiz."),
-     ({"name": "   "}, "Hello. Please ask Senator Ana Ruiz.")],
+     ({"name": "   "}, "Hello. Please ask Senator Ana Ruiz."),
+     # A value that ends in a full stop ends its sentence with it: not "D.C.." nor "Jr..".
+     ({"name": "Juan Jr.", "state": "Washington, D.C."},
+      "Hello. My name is Juan Jr. I live in Washington, D.C. Please ask Senator Ana Ruiz.")],
 )
 def test_empty_placeholders_leave_a_natural_sentence(values, expected):
     filled = fill_script(SCRIPT, {"target_name": "Ana Ruiz", "target_title": "Senator", **values})
@@ -366,6 +369,17 @@ def test_a_supporter_who_gives_nothing_gets_a_natural_script(client, noon):
     script = soup(step).find(class_="script__text").get_text(" ", strip=True)
     assert script.startswith("Hello. I live in ")
     assert "My name is" not in script and " ," not in script and ", ." not in script
+
+
+@pytest.mark.parametrize(("lang", "note", "script"), [
+    ("en", "There are no senators for Washington, D.C. Its member of the House", "I live in Washington, D.C. I'm"),
+    ("es", "No hay senadores por Washington D. C.: quien representa", "Vivo en Washington D. C. Llamo"),
+])
+def test_a_place_whose_name_ends_in_a_full_stop_gets_one_full_stop(client, noon, lang, note, script):
+    zip_code = first_zip(lambda seats, data: seats == ["DC-0"])
+    text = words(start(client, lang=lang, postal_code=zip_code))
+    assert note in text and script in text
+    assert ".." not in text
 
 
 def test_the_washington_office_hours_are_mentioned_at_night(client, monkeypatch):  # noqa: D103

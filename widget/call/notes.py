@@ -45,9 +45,10 @@ def lookup_notes(lookup):
             "There is no representative to call for %(seat)s: the seat was empty on our list of "
             "%(date)s.", seat=seat_name(seat), date=data_date()))
     for place in lookup.places_without_senators:
-        notes.append(_(
+        name = str(state_name(place))
+        notes.append(one_full_stop_after(name, _(
             "There are no senators for %(place)s. Its member of the House can speak for it, but cannot "
-            "vote on the final passage of bills.", place=state_name(place)))
+            "vote on the final passage of bills.", place=name)))
     return notes
 
 
@@ -58,3 +59,9 @@ def term_note(target):
     return _(
         "Our list is from %(date)s, and this term ended on %(end)s: the office may have someone new.",
         date=data_date(), end=long_date(target.term_end))
+
+
+def one_full_stop_after(name, text):
+    """The text with the full stop its sentence puts after a name that ends in one (as
+    "Washington, D.C." does) left out: "for Washington, D.C. Its member", not "D.C.. Its"."""
+    return text.replace(f"{name}.", name) if name.endswith(".") else text

@@ -80,4 +80,6 @@ def _fill(script, position, values, nested):
             value = (values.get(match.group(1)) or "").strip()
             missing = missing or not value
             pieces.append(value)
+            if value.endswith(".") and script.startswith(".", position):
+                position += 1  # "I live in Washington, D.C." and not "D.C..": one full stop ends it
     return "".join(pieces), position, missing
