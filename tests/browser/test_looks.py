@@ -76,6 +76,18 @@ def test_database_unavailable(browser, lang):
         context.close()
 
 
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_the_embed_code_pages_choices_are_small_boxes_beside_their_words(page, widget_server, lang):
+    show(page, f"{widget_server.url}/c/demo-petition/embed?lang={lang}", f"embed-code-{lang}")
+    choices = page.locator("label.choice").all()
+    assert len(choices) == 5  # two languages, one's own colour, two kinds of code
+    for choice in choices:
+        label, box = choice.bounding_box(), choice.locator("input").bounding_box()
+        # Not a text field's full-width box above its words (as page.css once made the checkbox).
+        assert box["width"] <= 24 and box["height"] <= 24, choice.inner_text()
+        assert box["x"] - label["x"] < 4 and label["y"] <= box["y"] <= label["y"] + label["height"] - box["height"]
+
+
 def test_long_words_and_long_translations_do_not_overflow(page, widget_app, widget_server):
     with widget_app.app_context():
         campaign = db.session.query(Campaign).filter_by(slug="demo-petition").one()
