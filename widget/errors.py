@@ -36,6 +36,8 @@ PAGES = {
         _l("Nothing was saved. Please wait a few minutes and try again."),
     ),
     500: (_l("Something went wrong on our side"), _l("Please try again in a few minutes.")),
+    # NOTE: oEmbed asked for a format other than JSON (XML, say), which this service does not offer.
+    501: (_l("Not available in this format"), _l("This address answers in JSON only.")),
     503: (_l("We are briefly unavailable"), _l("Please try again in a few minutes.")),
 }
 

@@ -56,7 +56,7 @@ def oembed():
         cache_age=CACHE_SECONDS,
         width=width,
         height=height,
-        html=str(iframe_snippet(campaign, options, title, width=f"{width}px", height=height)),
+        html=str(iframe_snippet(campaign, options, title, height=height, max_width=width)),
     )
     response.headers["Access-Control-Allow-Origin"] = "*"
     response.cache_control.public = True

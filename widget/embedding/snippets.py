@@ -41,13 +41,16 @@ def action_page_address(campaign, options):
     return f"{public_base_url()}/c/{campaign.slug}" + (f"?{query}" if query else "")
 
 
-def iframe_snippet(campaign, options, title, width="100%", height=None):
-    """A plain iframe for a partner's page: works anywhere, keeps a fixed height (no loader)."""
+def iframe_snippet(campaign, options, title, height=None, max_width=None):
+    """A plain iframe for a partner's page: works anywhere, keeps a fixed height (no loader). As
+    wide as the column it is in, and no wider than `max_width` pixels if given: a fixed width
+    would run off a phone's screen."""
     height = height or INITIAL_HEIGHT.get(campaign.kind, 1100)
     return Markup(
         '<iframe src="{src}" title="{title}" loading="lazy" allow="web-share; clipboard-write" '
-        'style="width:{width};height:{height}px;border:0"></iframe>'
-    ).format(src=widget_address(campaign, options), title=title, width=width, height=height)
+        'style="width:100%;{max_width}height:{height}px;border:0"></iframe>'
+    ).format(src=widget_address(campaign, options), title=title, height=height,
+             max_width=f"max-width:{max_width}px;" if max_width else "")
 
 
 def own_page_frame(campaign, options, title):
