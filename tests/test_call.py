@@ -317,6 +317,10 @@ def test_the_first_step_asks_for_a_zip_code_and_shows_the_datas_date(client):
     assert page.find("input", attrs={"name": "given_name"})["autocomplete"] == "given-name"
     assert page.find("input", attrs={"name": "city"})["autocomplete"] == "address-level2"
     assert not page.find("input", attrs={"type": "tel"})  # nobody's phone number is asked for
+    # Each thing the supporter types says what it is for, and that it is not kept.
+    for name in ("postal_code", "given_name", "city"):
+        hint = page.find(id=page.find("input", attrs={"name": name})["aria-describedby"])
+        assert "do not keep it" in hint.get_text(), name
     assert "Members of Congress as of June 15, 2026." in page.get_text(" ")
     assert "Be the first to call." in page.get_text(" ")
     spanish = words(client.get("/embed/demo-call?lang=es"))
