@@ -375,15 +375,19 @@ def test_a_supporter_who_gives_nothing_gets_a_natural_script(client, noon):
     assert "My name is" not in script and " ," not in script and ", ." not in script
 
 
-@pytest.mark.parametrize(("lang", "note", "script"), [
-    ("en", "There are no senators for Washington, D.C. Its member of the House", "I live in Washington, D.C. I'm"),
-    ("es", "No hay senadores por Washington D. C.: quien representa", "Vivo en Washington D. C. Llamo"),
+@pytest.mark.parametrize(("lang", "note", "script", "unbroken"), [
+    ("en", "There are no senators for Washington, D.C. Its member of the House", "I live in Washington, D.C. I'm",
+     "D.C."),
+    ("es", "No hay senadores por Washington D. C.: quien representa", "Vivo en Washington D. C. Llamo",
+     "D.\u00a0C."),  # never "D." at the end of one line and "C." at the start of the next
 ])
-def test_a_place_whose_name_ends_in_a_full_stop_gets_one_full_stop(client, noon, lang, note, script):
+def test_a_place_whose_name_ends_in_a_full_stop_gets_one_full_stop(client, noon, lang, note, script, unbroken):
     zip_code = first_zip(lambda seats, data: seats == ["DC-0"])
-    text = words(start(client, lang=lang, postal_code=zip_code))
+    step = start(client, lang=lang, postal_code=zip_code)
+    text = words(step)
     assert note in text and script in text
     assert ".." not in text
+    assert step.get_data(as_text=True).count(unbroken) >= 3  # the note, the member's place, the script
 
 
 def test_the_washington_office_hours_are_mentioned_at_night(client, monkeypatch):  # noqa: D103

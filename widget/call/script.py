@@ -12,6 +12,9 @@ PLACEHOLDERS = ("name", "city", "state", "target_name", "target_title", "the_tar
 #: What the supporter may leave empty, so must sit inside brackets.
 OPTIONAL = ("name", "city", "state")
 TOKEN = re.compile(r"\{([^{}]*)\}|\[|\]")
+#: Runs of white space, line breaks included, but not a no-break space (as in "D.\u00a0C."),
+#: which keeps words together on a line.
+SPACES = re.compile(r"[^\S\u00a0\u202f]+")
 
 
 class ScriptError(ValueError):
@@ -55,7 +58,7 @@ def check_paragraph(script):
 def fill_script(script, values):
     """The script's paragraphs, placeholders filled, each optional part kept only if complete."""
     filled = (_fill(paragraph, 0, values, nested=False)[0] for paragraph in paragraphs(script))
-    return [" ".join(text.split()) for text in filled if text.strip()]
+    return [SPACES.sub(" ", text).strip() for text in filled if text.strip()]
 
 
 def _fill(script, position, values, nested):
