@@ -68,6 +68,31 @@
     notice.focus();
   }
 
+  // Post a form's data and show the widget state that comes back in place of this one; `failed`
+  // is called, with what came back (if anything did), when it cannot be shown.
+  function postAndShow(address, data, failed, shown) {
+    fetch(address, { method: "POST", body: data, credentials: "omit" })
+      .then(function (response) {
+        return response.text().then(function (html) {
+          // The page's own style block carries another response's nonce: leave it out.
+          var page = new DOMParser().parseFromString(html.replace(/<style[\s\S]*?<\/style>/gi, ""), "text/html");
+          var next = page.getElementById("widget");
+          if (!next) throw new Error("unexpected response");
+          if (response.status >= 500 || response.status === 429 || response.status === 413) {
+            failed(next);
+            return;
+          }
+          document.getElementById("widget").replaceWith(next);
+          document.title = page.title;
+          // The new state may be in another language: screen readers read it in that one.
+          document.documentElement.lang = page.documentElement.lang;
+          shown(next, response);
+          prepareSharing(next);
+        });
+      })
+      .catch(function () { failed(null); });
+  }
+
   document.addEventListener("submit", function (event) {
     var form = event.target;
     if (!window.fetch || !window.DOMParser || form.method.toLowerCase() !== "post") return;
@@ -81,30 +106,42 @@
     // The button pressed carries a choice too (a call's outcome); a plain FormData leaves it out.
     var submitter = event.submitter;
     if (submitter && submitter.name) data.append(submitter.name, submitter.value);
-    fetch(form.action, { method: "POST", body: data, credentials: "omit" })
-      .then(function (response) {
-        return response.text().then(function (html) {
-          // The page's own style block carries another response's nonce: leave it out.
-          var page = new DOMParser().parseFromString(html.replace(/<style[\s\S]*?<\/style>/gi, ""), "text/html");
-          var next = page.getElementById("widget");
-          if (!next) throw new Error("unexpected response");
-          if (response.status >= 500 || response.status === 429 || response.status === 413) {
-            if (button) button.removeAttribute("aria-busy");
-            showNotice(form, next.textContent.replace(/\s+/g, " ").trim());
-            return;
-          }
-          document.getElementById("widget").replaceWith(next);
-          document.title = page.title;
-          // After a signature the URL is the thank-you page: a reload shows it, not the form again.
-          if (response.redirected) window.history.replaceState(null, "", response.url);
-          focusWhatChanged(next);
-          prepareSharing(next);
-        });
-      })
-      .catch(function () {
-        if (button) button.removeAttribute("aria-busy");
-        showNotice(form, form.getAttribute("data-network-error"));
-      });
+    postAndShow(form.action, data, function (next) {
+      if (button) button.removeAttribute("aria-busy");
+      showNotice(form, next ? next.textContent.replace(/\s+/g, " ").trim() : form.getAttribute("data-network-error"));
+    }, function (next, response) {
+      // After a signature the URL is the thank-you page: a reload shows it, not the form again.
+      if (response.redirected) window.history.replaceState(null, "", response.url);
+      focusWhatChanged(next);
+    });
+  });
+
+  // Whether the supporter has typed or ticked anything in a form (the trap for robots aside).
+  function typedInto(form) {
+    return Array.prototype.some.call(form.elements, function (field) {
+      if (field.closest(".trap") || /^(hidden|submit|button)$/.test(field.type)) return false;
+      return field.type === "checkbox" || field.type === "radio" ? field.checked : field.value.trim() !== "";
+    });
+  }
+
+  // The language switch is made of links. A supporter who has typed something takes it along:
+  // the form goes, by post, to the other language's address, which shows it again, filled in,
+  // and keeps nothing. With nothing typed (or without this script) the link simply opens.
+  document.addEventListener("click", function (event) {
+    var link = event.target.closest(".language-switch a");
+    var form = document.querySelector("#widget form.form");
+    if (!link || !form || !window.fetch || !window.DOMParser || !typedInto(form)) return;
+    if (event.button !== 0 || event.metaKey || event.ctrlKey || event.shiftKey || event.altKey) return;
+    event.preventDefault();
+    var data = new FormData(form);
+    data.set("step", "language");
+    postAndShow(link.href, data, function () {
+      window.location.assign(link.href);
+    }, function (next) {
+      window.history.replaceState(null, "", link.href);
+      var chosen = next.querySelector(".language-switch [aria-current]");
+      if (chosen) chosen.focus();
+    });
   });
 
   // The card is fetched as soon as the thank-you shows: a share sheet must open inside the click

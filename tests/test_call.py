@@ -39,6 +39,7 @@ from widget.phones import readable
 from widget.storage import counting
 from widget.storage.models import CallReport
 from widget.storage.models import Campaign
+from widget.storage.models import SpentFormToken
 
 NO_SENATORS = {"DC", "PR", "GU", "VI", "AS", "MP"}
 WEEKDAY_NOON = datetime(2026, 11, 18, 17, 0, tzinfo=UTC)  # a Wednesday, noon in Washington
@@ -388,6 +389,21 @@ def test_a_place_whose_name_ends_in_a_full_stop_gets_one_full_stop(client, noon,
     assert note in text and script in text
     assert ".." not in text
     assert step.get_data(as_text=True).count(unbroken) >= 3  # the note, the member's place, the script
+
+
+def test_changing_language_shows_the_first_form_again_as_typed(app, client, noon):
+    """Posted to the other language's address with step=language, the ZIP code, name and city come
+    back in that language's form: nothing is looked up, and the token is not spent."""
+    switched = start(client, lang="en", postal_code="10001", given_name="Ana", city="Queens", step="language")
+    assert switched.status_code == 200
+    page = soup(switched)
+    assert page.html["lang"] == "en" and page.find("input", attrs={"name": "step"})["value"] == "start"
+    typed = {name: page.find("input", attrs={"name": name})["value"] for name in ("postal_code", "given_name", "city")}
+    assert typed == {"postal_code": "10001", "given_name": "Ana", "city": "Queens"}
+    assert not page.select(".field--invalid, .notice, .target")
+    assert count_rows(app, SpentFormToken) == 0
+    # A ZIP code the lookup would refuse is not looked up either: the form just comes back.
+    assert start(client, lang="es", postal_code="00000", step="language").status_code == 200
 
 
 def test_the_washington_office_hours_are_mentioned_at_night(client, monkeypatch):  # noqa: D103

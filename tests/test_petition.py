@@ -368,6 +368,41 @@ def test_correcting_an_error_does_not_restart_the_fill_time(app, client):
     assert sign(client, lang="en", token=corrected).status_code == 303
 
 
+def test_changing_language_shows_the_form_again_as_typed_and_keeps_nothing(app, client):
+    """The widget's script posts what was typed to the other language's address (step=language):
+    the same form comes back in that language, filled in, with no error, and nothing is signed,
+    spent or counted, however complete the form is. Its fill time still runs from the first view."""
+    app.config["FORM_MIN_FILL_SECONDS"] = 1
+    token = form_token(client.get("/embed/demo-petition?lang=es"))
+    time.sleep(1.1)
+    switched = sign(client, lang="en", token=token, step="language", opt_in="y", website="")
+    assert switched.status_code == 200
+    page = soup(switched)
+    assert page.html["lang"] == "en" and "Sign the petition" in text_of(switched)
+    assert {name: field_value(switched, name) for name in SUPPORTER} == SUPPORTER
+    assert page.find("input", attrs={"name": "opt_in"}).has_attr("checked")
+    assert not page.select(".field--invalid, .notice, .error-summary")
+    assert action_count(app) == count_rows(app, Signature) == count_rows(app, SpentFormToken) == 0
+    # Signed at once from the page it came back as: the form has been open for over a second.
+    assert sign(client, lang="en", token=form_token(switched)).status_code == 303
+    assert action_count(app) == count_rows(app, Signature) == 1
+
+
+def test_changing_language_with_a_bad_token_or_empty_fields_still_just_shows_the_form(app, client):
+    for fields in ({"token": "forged"}, {"token": None, "email": "", "given_name": ""}):
+        switched = sign(client, lang="en", step="language", **fields)
+        assert switched.status_code == 200 and not soup(switched).select(".field--invalid, .notice")
+        assert form_token(switched)  # a good one, to sign with
+    assert count_rows(app, Signature) == count_rows(app, SpentFormToken) == 0
+
+
+def test_changing_language_does_not_count_against_the_limit_per_email(app, client):
+    app.config["RATE_LIMIT_PER_EMAIL"] = "2 per hour"
+    for _ in range(3):
+        assert sign(client, lang="en", step="language").status_code == 200
+    assert sign(client, lang="en").status_code == 303
+
+
 def test_a_form_sent_faster_than_a_person_can_type_is_not_stored(app, client):
     app.config["FORM_MIN_FILL_SECONDS"] = 30
     response = sign(client, lang="en")

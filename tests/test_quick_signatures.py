@@ -113,6 +113,17 @@ def test_after_flask_takes_a_signature_the_next_ones_are_taken_before_it(app, cl
     assert again.status_code == 303 and action_count(app) == count_rows(app, Signature) == 2
 
 
+def test_a_language_switch_is_never_taken_as_a_signature(app, client):
+    """A complete, valid form posted to change language (step=language) at an address where
+    signatures are taken before Flask goes on to Flask, which shows it again: nothing signed."""
+    assert sign(client, email="primera@example.org").status_code == 303
+    with requests_reaching_flask(app) as reached:
+        switched = post(client, {"token": token(app), **PERSON, "email": "segunda@example.org", "step": "language"})
+        assert reached
+    assert switched.status_code == 200 and 'value="segunda@example.org"' in switched.get_data(as_text=True)
+    assert action_count(app) == count_rows(app, Signature) == 1
+
+
 def test_a_signature_taken_before_flask_is_one_statement_on_the_threads_own_connection(app, client,
                                                                                       without_housekeeping):
     """Straight to the driver, on a connection of the thread's own: nothing goes through the pool.

@@ -33,6 +33,11 @@ TRY_AGAIN = _l(
 )
 TOO_FAST = _l("That was very quick! Please check your details and send the form again.")
 
+#: The `step` a form is posted with to show it again, as filled in, in another language (the
+#: widget's script does so when a supporter who has typed something changes language). Nothing is
+#: checked, stored or spent, and no action is counted.
+SWITCH_LANGUAGE = "language"
+
 
 @dataclass(frozen=True)
 class Screening:
@@ -74,6 +79,15 @@ def screen(posted, form, campaign_slug):
     if notice:
         return Screening(notice=notice, status=400, token=token)
     return Screening(token=token)
+
+
+def first_shown_at(posted, campaign_slug):
+    """When a posted form was first shown, if its token is good (None if not): a form shown again
+    in another language keeps counting its fill time from then."""
+    try:
+        return read_form_token(posted.get("token"), campaign_slug).issued_at_precise
+    except FormTokenError:
+        return None
 
 
 def checked_form_token(posted, campaign_slug):

@@ -247,6 +247,40 @@ def test_the_whole_petition_works_from_the_keyboard(page, widget_server, widget_
         assert (signature.given_name, signature.opted_in) == ("Jo", True)
 
 
+def test_changing_language_keeps_what_was_typed(page, widget_server, widget_app):
+    page.goto(f"{widget_server.url}/embed/demo-petition?lang=es")
+    typed = {"given_name": "María José", "email": "mj@example.org", "city": "Soyapango"}
+    for name, value in typed.items():
+        page.locator(f"input[name={name}]").fill(value)
+    page.locator("input[name=opt_in]").check()
+    page.locator(".language-switch a[lang=en]").click()
+    expect(page.locator("h1")).to_have_text("End mass arbitrary detention")
+    assert page.evaluate("document.documentElement.lang") == "en"  # read aloud in English now
+    assert page.url == f"{widget_server.url}/embed/demo-petition?lang=en"  # and reloaded in English
+    assert {name: page.locator(f"input[name={name}]").input_value() for name in typed} == typed
+    assert page.locator("input[name=opt_in]").is_checked()
+    assert page.evaluate("document.activeElement.getAttribute('aria-current')") == "true"  # focus kept its place
+    with widget_app.app_context():
+        assert db.session.query(Signature).count() == 0
+    page.locator("input[name=family_name]").fill("Hernández")
+    page.locator("button[type=submit]").click()
+    expect(page.locator("h1")).to_have_text("Thank you for signing!")
+    with widget_app.app_context():
+        signature = db.session.query(Signature).one()
+        assert (signature.given_name, signature.language, signature.opted_in) == ("María José", "en", True)
+
+    # The call-in's first form too; with nothing typed, the link simply opens the other language.
+    page.goto(f"{widget_server.url}/embed/demo-call?lang=en")
+    page.locator(".language-switch a[lang^=es]").click()
+    page.wait_for_url("**/embed/demo-call?lang=es")
+    page.locator("input[name=postal_code]").fill("10001")
+    page.locator(".language-switch a[lang=en]").click()
+    expect(page.locator("html")).to_have_attribute("lang", "en")
+    assert page.locator("input[name=postal_code]").input_value() == "10001"
+    page.locator("button[type=submit]").last.click()
+    expect(page.locator("main")).to_contain_text("ZIP code 10001 is split between 2 congressional districts")
+
+
 TAPPABLE_STATES = {
     "petition errors, es": ("/embed/demo-petition?lang=es", "button[type=submit]", ".error-summary"),
     "petition form, en": ("/embed/demo-petition?lang=en", None, None),

@@ -34,8 +34,10 @@ from widget.campaigns import find_public_campaign
 from widget.embedding.page import redirect_to_thanks
 from widget.embedding.page import widget_context
 from widget.forms import HONEYPOT_FIELD
+from widget.forms import SWITCH_LANGUAGE
 from widget.forms import TRY_AGAIN
 from widget.forms import clean_text
+from widget.forms import first_shown_at
 from widget.forms import screen_submission
 from widget.forms import supporter_field
 from widget.phones import readable
@@ -99,6 +101,10 @@ def submit_call(campaign, partner):
         return closed_page(context, report_too_late=reports_a_call())
     if request.form.get("step") == "start":
         return start_calling(context)
+    if request.form.get("step") == SWITCH_LANGUAGE:
+        # The first form, shown again in the language asked for, as typed; nothing is looked up.
+        return render_start(context, start_form(campaign, request.form),
+                            shown_at=first_shown_at(request.form, campaign.slug))
     return continue_calling(context, request.form.get("step"))
 
 

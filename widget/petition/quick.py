@@ -106,6 +106,8 @@ class QuickSignatures:
         signing = kept.signing
         slug = signing.campaign.slug
         _, posted, _ = self.form_parser.parse(BytesIO(body), ENCODED_FORM, len(body))
+        if "step" in posted:
+            return False  # a petition's form posts no step but to change language, which Flask shows
         form = signing.checked_form(posted)
         screening = screen(posted, form, slug)
         if not screening.passed:

@@ -12,7 +12,9 @@ from widget.embedding.page import redirect_to_thanks
 from widget.embedding.page import widget_context
 from widget.extensions import db
 from widget.forms import HONEYPOT_FIELD
+from widget.forms import SWITCH_LANGUAGE
 from widget.forms import TRY_AGAIN
+from widget.forms import first_shown_at
 from widget.forms import screen_submission
 from widget.petition.forms import bound_form
 from widget.petition.forms import petition_fields
@@ -45,6 +47,9 @@ def submit_petition(campaign, partner):
         return render_template("widget/closed.html", **context), 409
     signing = Signing.of(context, partner)
     form = signing.form(request.form)
+    if request.form.get("step") == SWITCH_LANGUAGE:
+        # Shown again in the language asked for, as typed: never signed, whatever it holds.
+        return render_petition_form(context, form, shown_at=first_shown_at(request.form, campaign.slug))
     screening = screen_submission(campaign, form)
     if screening.bot:
         return redirect_to_thanks(context)  # a bot gets what a person would; nothing is stored

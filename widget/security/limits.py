@@ -20,6 +20,7 @@ from flask_limiter.util import get_remote_address
 from limits import parse_many
 from limits.storage import MemoryStorage
 
+from widget.forms import SWITCH_LANGUAGE
 from widget.forms import clean_text
 from widget.forms import email_key
 
@@ -99,9 +100,12 @@ def counted_before_flask():
 
 def campaign_and_email():
     """One person on one campaign (see email_limit_key); worked out once per request: the limit
-    asks for it twice (whether it applies, and its key)."""
+    asks for it twice (whether it applies, and its key). None for a form shown again in another
+    language, which is no attempt to sign (the limit per address still counts it)."""
     if "limit_key" not in g:
-        g.limit_key = email_limit_key(request.view_args.get("slug"), posted_email(request.form.get("email", "")))
+        switching = request.form.get("step") == SWITCH_LANGUAGE
+        g.limit_key = None if switching else email_limit_key(
+            request.view_args.get("slug"), posted_email(request.form.get("email", "")))
     return g.limit_key
 
 
