@@ -68,6 +68,35 @@
     notice.focus();
   }
 
+  // Mid-way through a call-in, this tab keeps its place (the signed visit token) in its session
+  // storage, so that a tab the phone closed while the supporter was dialing comes back at the same
+  // call rather than at an empty form. It goes when the call-in ends, and with the tab. The token
+  // carries what was typed (ZIP code, name, city) for the script: it stays in this tab, which the
+  // browser keeps apart for each site the widget is on, and is never kept on our side. Where the
+  // browser refuses storage, a reload starts over, as without this script.
+  var visitKey = "megafono.visit:" + window.location.pathname;
+
+  function rememberVisit(root) {
+    var visit = root.querySelector("input[name=visit]");
+    try {
+      if (visit) window.sessionStorage.setItem(visitKey, visit.value);
+      else window.sessionStorage.removeItem(visitKey);
+    } catch (error) {}
+  }
+
+  function resumeVisit() {
+    var saved = null;
+    try { saved = window.sessionStorage.getItem(visitKey); } catch (error) {}
+    var starting = document.querySelector("#widget form.form input[name=step][value=start]");
+    if (!saved || !starting || !window.fetch || !window.DOMParser) return false;
+    var data = new FormData();
+    data.append("visit", saved);
+    data.append("step", "show");
+    // Not answered (no signal yet, say): the form stays, and the next load tries again.
+    postAndShow(window.location.href, data, function () {}, focusWhatChanged);
+    return true;
+  }
+
   // Post a form's data and show the widget state that comes back in place of this one; `failed`
   // is called, with what came back (if anything did), when it cannot be shown.
   function postAndShow(address, data, failed, shown) {
@@ -86,6 +115,7 @@
           document.title = page.title;
           // The new state may be in another language: screen readers read it in that one.
           document.documentElement.lang = page.documentElement.lang;
+          rememberVisit(next);
           shown(next, response);
           prepareSharing(next);
         });
@@ -112,6 +142,8 @@
     }, function (next, response) {
       // After a signature the URL is the thank-you page: a reload shows it, not the form again.
       if (response.redirected) window.history.replaceState(null, "", response.url);
+      // Mid-way through a call-in, a reload comes back in the language chosen.
+      else if (form.closest(".language-switch")) window.history.replaceState(null, "", form.action);
       focusWhatChanged(next);
     });
   });
@@ -197,6 +229,7 @@
   });
 
   document.addEventListener("DOMContentLoaded", function () {
+    if (resumeVisit()) return;
     focusWhatChanged(document);
     prepareSharing(document);
   });

@@ -167,3 +167,56 @@ def test_the_call_flow_works_from_the_keyboard(page, widget_server):
     page.locator("button[value=talked_to_staff]").focus()
     page.keyboard.press("Enter")
     expect(page.locator("h1")).to_have_text("Thank you for calling!")
+
+
+def walk_to_the_second_call(page, frame):
+    frame.locator("input[name=postal_code]").fill(single_district_zip())
+    frame.locator("input[name=given_name]").fill("Ana")
+    page.wait_for_timeout(2100)
+    click_in_frame(frame.locator("button[type=submit]").last)
+    expect(frame.locator(".call-progress")).to_have_text("Llamada 1 de 3")
+    click_in_frame(frame.locator("button[name=outcome][value=left_voicemail]"))
+    expect(frame.locator(".call-progress")).to_have_text("Llamada 2 de 3")
+
+
+def test_a_tab_reloaded_mid_way_comes_back_at_the_same_call(page, widget_server, widget_app):
+    """A phone may close the tab while the supporter is dialing: the widget's script keeps the
+    call-in's place in the tab's session storage and comes back to it, in the language last
+    chosen. Once the call-in ends, a reload starts afresh."""
+    page.goto(f"{widget_server.url}/embed/demo-call?lang=es")
+    walk_to_the_second_call(page, page)
+    click_in_frame(page.locator(".language-switch button[lang=en]"))
+    expect(page.locator(".call-progress")).to_have_text("Call 2 of 3")
+
+    page.reload()
+    expect(page.locator(".call-progress")).to_have_text("Call 2 of 3")
+    assert "My name is Ana." in page.locator(".script__text").inner_text()
+    assert page.evaluate("document.documentElement.lang") == "en"
+    assert page.evaluate("document.activeElement.id") == "target-name"  # where a step puts focus
+
+    for remaining in ("Call 3 of 3", None):
+        page.locator("button[name=outcome][value=skip]").click()
+        if remaining:
+            expect(page.locator(".call-progress")).to_have_text(remaining)
+    expect(page.locator(".thanks")).to_be_visible()
+    with widget_app.app_context():
+        assert db.session.query(CallReport).count() == 1  # the reload counted nothing twice
+    page.goto(f"{widget_server.url}/embed/demo-call?lang=en")
+    expect(page.locator("input[name=postal_code]")).to_have_value("")
+    page.wait_for_timeout(500)  # time enough for a script that would take it back to a call
+    assert page.locator(".call-progress").count() == 0
+    assert page.evaluate("window.sessionStorage.length") == 0  # nothing of the visit is left
+
+
+def test_where_the_browser_refuses_storage_a_reload_starts_over(page, partner_site, widget_server):
+    """In a partner's frame with third-party cookies blocked, Chrome refuses the frame storage too:
+    the call-in then works as before, and a reload shows the first form, with no error."""
+    errors = []
+    page.on("pageerror", lambda error: errors.append(error))
+    src = f"{widget_server.url}/embed/demo-call?lang=es"
+    page.goto(partner_site.add("call.html", PARTNER_PAGE.format(src=src)))
+    frame = page.frame_locator("iframe")
+    walk_to_the_second_call(page, frame)
+    page.reload()
+    expect(frame.locator("input[name=postal_code]")).to_be_visible()
+    assert frame.locator(".call-progress").count() == 0 and errors == []
