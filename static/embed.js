@@ -68,12 +68,18 @@
     notice.focus();
   }
 
+  // The answer that could not be shown (a 503 page, say), or none at all: said above the form.
+  function showFailure(form, answer) {
+    showNotice(form, answer ? answer.textContent.replace(/\s+/g, " ").trim() : form.getAttribute("data-network-error"));
+  }
+
   // Mid-way through a call-in, this tab keeps its place (the signed visit token) in its session
-  // storage, so that a tab the phone closed while the supporter was dialing comes back at the same
-  // call rather than at an empty form. It goes when the call-in ends, and with the tab. The token
-  // carries what was typed (ZIP code, name, city) for the script: it stays in this tab, which the
-  // browser keeps apart for each site the widget is on, and is never kept on our side. Where the
-  // browser refuses storage, a reload starts over, as without this script.
+  // storage, so that a reload, or a tab the phone closed while the supporter was dialing, comes
+  // back at the same call rather than at an empty form. The server takes it back only within half
+  // an hour of the last step, and never fills the form in from an older one. The token carries
+  // what was typed for the script (ZIP code, name, city), readable on the phone: it is dropped
+  // when the call-in ends and when the widget is opened afresh, and lasts at most as long as the
+  // tab. Where the browser refuses storage, a reload starts over, as without this script.
   var visitKey = "megafono.visit:" + window.location.pathname;
 
   function rememberVisit(root) {
@@ -85,15 +91,22 @@
   }
 
   function resumeVisit() {
+    if (!document.querySelector("#widget form.form input[name=step][value=start]")) return false;
     var saved = null;
     try { saved = window.sessionStorage.getItem(visitKey); } catch (error) {}
-    var starting = document.querySelector("#widget form.form input[name=step][value=start]");
-    if (!saved || !starting || !window.fetch || !window.DOMParser) return false;
+    // A reload, or the browser bringing the tab back: not the widget opened again from a link.
+    var arrival = window.performance && performance.getEntriesByType && performance.getEntriesByType("navigation")[0];
+    var returning = arrival && (arrival.type === "reload" || arrival.type === "back_forward");
+    if (!saved || !returning || !window.fetch || !window.DOMParser) {
+      rememberVisit(document);  // no visit on this page: whatever was kept goes
+      return false;
+    }
     var data = new FormData();
     data.append("visit", saved);
-    data.append("step", "show");
-    // Not answered (no signal yet, say): the form stays, and the next load tries again.
-    postAndShow(window.location.href, data, function () {}, focusWhatChanged);
+    data.append("step", "resume");
+    // Focus stays where it is: moving it would scroll the partner's page as it loads. Not
+    // answered (no signal yet, say): the form stays, and the next reload tries again.
+    postAndShow(window.location.href, data, function () {}, function () {});
     return true;
   }
 
@@ -138,7 +151,7 @@
     if (submitter && submitter.name) data.append(submitter.name, submitter.value);
     postAndShow(form.action, data, function (next) {
       if (button) button.removeAttribute("aria-busy");
-      showNotice(form, next ? next.textContent.replace(/\s+/g, " ").trim() : form.getAttribute("data-network-error"));
+      showFailure(form, next);
     }, function (next, response) {
       // After a signature the URL is the thank-you page: a reload shows it, not the form again.
       if (response.redirected) window.history.replaceState(null, "", response.url);
@@ -165,10 +178,13 @@
     if (!link || !form || !window.fetch || !window.DOMParser || !typedInto(form)) return;
     if (event.button !== 0 || event.metaKey || event.ctrlKey || event.shiftKey || event.altKey) return;
     event.preventDefault();
+    // The form is on its way already: its answer decides what comes next.
+    var button = form.querySelector("[type=submit]");
+    if (button && button.getAttribute("aria-busy") === "true") return;
     var data = new FormData(form);
     data.set("step", "language");
-    postAndShow(link.href, data, function () {
-      window.location.assign(link.href);
+    postAndShow(link.href, data, function (next) {
+      showFailure(form, next);  // what was typed stays where it is
     }, function (next) {
       window.history.replaceState(null, "", link.href);
       var chosen = next.querySelector(".language-switch [aria-current]");

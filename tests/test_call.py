@@ -765,6 +765,37 @@ def test_an_expired_visit_fills_the_form_in_again(app, client, noon, monkeypatch
     assert count_rows(app, CallReport) == 0
 
 
+def resume(client, visit, lang="en"):
+    return client.post(f"/embed/demo-call?lang={lang}", data={"visit": visit, "step": "resume"}, headers=SAME_ORIGIN)
+
+
+def test_a_tab_comes_back_to_its_visit_within_half_an_hour_and_shows_nothing_of_it_after(
+        app, client, noon, monkeypatch):
+    """The widget's script posts the visit its tab kept (step=resume) after a reload. A step shown
+    in the last half hour comes back as it was; an older one, or a forged one, gives the first
+    form, empty: the phone may be in someone else's hands by then."""
+    from itsdangerous import TimestampSigner
+
+    step = start(client, postal_code="94536", given_name="Lu", city="Fremont")
+    resumed = resume(client, visit_of(step))
+    assert resumed.status_code == 200 and "Call 1 of 3" in words(resumed) and "My name is Lu." in words(resumed)
+
+    monkeypatch.setattr(TimestampSigner, "get_timestamp", lambda self: int(__import__("time").time()) - 31 * 60)
+    stale = start(client, postal_code="94536", given_name="Lu", city="Fremont")
+    monkeypatch.undo()
+    monkeypatch.setattr(hours, "now", lambda: WEEKDAY_NOON)
+    for visit in (visit_of(stale), "forged"):
+        response = resume(client, visit)
+        page = soup(response)
+        assert response.status_code == 200 and not page.select(".notice, .call-progress, .target")
+        assert all(not page.find("input", attrs={"name": name}).get("value")
+                   for name in ("postal_code", "given_name", "city"))
+        assert "94536" not in response.get_data(as_text=True) and "Fremont" not in words(response)
+    # Reporting from that stale step is another matter: within hours, the form is filled in again.
+    assert "This list of calls is more than a few hours old." not in words(report(client, stale, "talked_to_staff"))
+    assert count_rows(app, CallReport) == 1
+
+
 def test_a_forged_visit_asks_to_start_again(client):
     response = client.post("/embed/demo-call?lang=es", data={"visit": "forged", "step": "report"}, headers=SAME_ORIGIN)
     assert response.status_code == 400

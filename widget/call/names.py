@@ -143,3 +143,13 @@ def hours_in(hours, language, locale):
 
 def party_name(target):
     return str(PARTIES.get(target.party, target.party)) if target.party else None
+
+
+def one_full_stop_after(names, text):
+    """The text without the full stop its sentence puts after a name that ends in one (as
+    "Washington, D.C." or "Juan Jr." do): "I live in Washington, D.C. Please", not "D.C.. Please"."""
+    for name in names:
+        name = str(name or "")
+        if name.endswith("."):
+            text = text.replace(f"{name}.", name)
+    return text

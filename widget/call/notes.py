@@ -7,6 +7,7 @@ from babel.lists import format_list
 from flask_babel import gettext as _
 
 from widget.call.congress import congress_data
+from widget.call.names import one_full_stop_after
 from widget.call.names import state_name
 from widget.i18n import format_locale
 
@@ -46,7 +47,7 @@ def lookup_notes(lookup):
             "%(date)s.", seat=seat_name(seat), date=data_date()))
     for place in lookup.places_without_senators:
         name = str(state_name(place))
-        notes.append(one_full_stop_after(name, _(
+        notes.append(one_full_stop_after([name], _(
             "There are no senators for %(place)s. Its member of the House can speak for it, but cannot "
             "vote on the final passage of bills.", place=name)))
     return notes
@@ -59,9 +60,3 @@ def term_note(target):
     return _(
         "Our list is from %(date)s, and this term ended on %(end)s: the office may have someone new.",
         date=data_date(), end=long_date(target.term_end))
-
-
-def one_full_stop_after(name, text):
-    """The text with the full stop its sentence puts after a name that ends in one (as
-    "Washington, D.C." does) left out: "for Washington, D.C. Its member", not "D.C.. Its"."""
-    return text.replace(f"{name}.", name) if name.endswith(".") else text

@@ -8,6 +8,8 @@ gives no name or city still reads a natural sentence: "Hello. I'm calling to ask
 
 import re
 
+from widget.call.names import one_full_stop_after
+
 PLACEHOLDERS = ("name", "city", "state", "target_name", "target_title", "the_target")
 #: What the supporter may leave empty, so must sit inside brackets.
 OPTIONAL = ("name", "city", "state")
@@ -58,7 +60,7 @@ def check_paragraph(script):
 def fill_script(script, values):
     """The script's paragraphs, placeholders filled, each optional part kept only if complete."""
     filled = (_fill(paragraph, 0, values, nested=False)[0] for paragraph in paragraphs(script))
-    return [SPACES.sub(" ", text).strip() for text in filled if text.strip()]
+    return [one_full_stop_after(values.values(), SPACES.sub(" ", text).strip()) for text in filled if text.strip()]
 
 
 def _fill(script, position, values, nested):
@@ -83,6 +85,4 @@ def _fill(script, position, values, nested):
             value = (values.get(match.group(1)) or "").strip()
             missing = missing or not value
             pieces.append(value)
-            if value.endswith(".") and script.startswith(".", position):
-                position += 1  # "I live in Washington, D.C." and not "D.C..": one full stop ends it
     return "".join(pieces), position, missing

@@ -26,6 +26,8 @@ from widget.call.steps import render_step_page
 from widget.call.steps import script_markup
 from widget.call.targets import SWITCHBOARD
 from widget.call.targets import fixed_targets
+from widget.call.visit import RESUME
+from widget.call.visit import RESUME_SECONDS
 from widget.call.visit import CallVisit
 from widget.call.visit import VisitError
 from widget.call.visit import read_visit
@@ -151,9 +153,12 @@ def start_calling(context):
 
 def continue_calling(context, step):
     campaign = context["campaign"]
+    resuming = step == RESUME
     try:
-        visit = read_visit(request.form.get("visit"), campaign.slug)
+        visit = read_visit(request.form.get("visit"), campaign.slug, max_age=RESUME_SECONDS if resuming else None)
     except VisitError as error:
+        if resuming:
+            return render_start(context, start_form(campaign))  # too old to come back to: afresh, empty
         return start_over(context, error)
     target = resolve_target(campaign, visit.current_target) if not visit.finished else None
     if step == "report" and target is not None:

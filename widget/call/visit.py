@@ -19,6 +19,13 @@ from widget.security.keys import timed_serializer
 
 SALT = "megafono.call-visit.v1"
 
+#: The `step` the widget's script posts to come back to a visit its tab kept (static/embed.js):
+#: after a reload, or a tab the phone closed while the supporter was dialing.
+RESUME = "resume"
+#: How long after its last step a visit can be come back to that way. Past it, the first form is
+#: shown empty: a phone passed to someone else shows nothing of the last caller.
+RESUME_SECONDS = 30 * 60
+
 
 class VisitError(Exception):
     """The visit token is missing, forged, for another campaign, or too old.
@@ -66,13 +73,16 @@ def visit_token(campaign_slug, visit):
     return timed_serializer(SALT).dumps({"c": campaign_slug, **asdict(visit)})
 
 
-def read_visit(token, campaign_slug):
-    """The visit a posted token carries; VisitError unless it is ours, current, and well formed."""
+def read_visit(token, campaign_slug, max_age=None):
+    """The visit a posted token carries; VisitError unless it is ours, well formed, and issued
+    less than `max_age` seconds ago (by default, as long as a form token lasts)."""
     if not token or len(token) > 4000:
         raise VisitError("missing")
     serializer = timed_serializer(SALT)
+    if max_age is None:
+        max_age = current_app.config["FORM_TOKEN_MAX_AGE"]
     try:
-        payload = serializer.loads(token, max_age=current_app.config["FORM_TOKEN_MAX_AGE"])
+        payload = serializer.loads(token, max_age=max_age)
     except SignatureExpired as error:
         # The signature is good, only old: what it carries can fill the form in again.
         raise VisitError("expired", visit_from(serializer.loads(token), campaign_slug)) from error
