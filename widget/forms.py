@@ -84,10 +84,8 @@ def screen(posted, form, campaign_slug):
 def first_shown_at(posted, campaign_slug):
     """When a posted form was first shown, if its token is good (None if not): a form shown again
     in another language keeps counting its fill time from then."""
-    try:
-        return read_form_token(posted.get("token"), campaign_slug).issued_at_precise
-    except FormTokenError:
-        return None
+    token, _ = checked_form_token(posted.get("token"), campaign_slug)
+    return Screening(token=token).shown_at
 
 
 def checked_form_token(posted, campaign_slug):

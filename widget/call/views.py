@@ -101,13 +101,14 @@ def submit_call(campaign, partner):
     context = widget_context(campaign, partner)
     if not campaign.is_live:
         return closed_page(context, report_too_late=reports_a_call())
-    if request.form.get("step") == "start":
+    step = request.form.get("step")
+    if step == "start":
         return start_calling(context)
-    if request.form.get("step") == SWITCH_LANGUAGE:
+    if step == SWITCH_LANGUAGE:
         # The first form, shown again in the language asked for, as typed; nothing is looked up.
         return render_start(context, start_form(campaign, request.form),
                             shown_at=first_shown_at(request.form, campaign.slug))
-    return continue_calling(context, request.form.get("step"))
+    return continue_calling(context, step)
 
 
 def show_thanks(campaign, partner):
