@@ -105,6 +105,13 @@ def test_a_restricted_campaign_may_be_shown_only_where_allowed(app, client, part
     assert may(client, "http://localhost") is True  # our own pages always may
 
 
+@pytest.mark.parametrize("origin", ["http://red.example.org:port", "https://red.example.org:999999", "http://[::1",
+                                    "null", "", "red.example.org"])
+def test_an_origin_that_is_no_address_may_not_embed(app, client, partner, origin):
+    restrict(app)
+    assert may(client, origin, "?source=red-sv") is False
+
+
 def test_a_partners_code_works_only_on_its_own_sites_even_on_an_open_campaign(app, client, partner):
     assert may(client, "https://anyone.example") is True
     assert may(client, "https://anyone.example", "?source=red-sv") is False
@@ -181,6 +188,15 @@ def test_the_opt_in_names_the_partner_whose_page_it_is(app, client, partner):
     assert label.get_text() == "Quiero recibir novedades de Red Solidaria SV"
 
 
+def test_a_name_with_markup_in_it_shows_as_typed_on_the_opt_in(app, client):
+    with app.app_context():
+        partners.add_partner("tom", 'Tom <img src=x> & "Jerry"', ["http://localhost"])
+    response = client.get("/embed/demo-petition?source=tom&lang=en")
+    assert "<img src=x>" not in response.get_data(as_text=True)
+    label = soup(response).find("label", attrs={"for": "opt_in"})
+    assert label.get_text() == 'Send me updates from Tom <img src=x> & "Jerry"' and label.find("img") is None
+
+
 def test_a_partner_without_registered_sites_is_not_named_on_the_opt_in(app, client):
     with app.app_context():
         partners.add_partner("unverified", "Unverified Org")
@@ -232,6 +248,8 @@ def test_partners_are_managed_from_the_command_line(app):
         (["add", "ok", "--name", ""], "name:"),
         (["add", "ok", "--name", "X", "--origin", "casa.example"], "origin 'casa.example'"),
         (["add", "ok", "--name", "X", "--origin", "https://casa.example/path"], "origin"),
+        (["add", "ok", "--name", "X", "--origin", "https://casa.example:99999"], "origin 'https://casa.example:99999'"),
+        (["add", "ok\n", "--name", "X"], "code 'ok\\n'"),
         (["add", "ok", "--name", "X", "--color", "purple"], "accent color 'purple'"),
         (["update", "nobody", "--name", "X"], "no partner with code 'nobody'"),
     ],
@@ -292,7 +310,8 @@ def test_oembed_says_a_restricted_campaign_is_private(app, client):
 @pytest.mark.parametrize(
     "url",
     ["http://localhost/c/no-such-campaign", "https://evil.example/c/demo-petition", "http://localhost/other/demo-petition",
-     "javascript:alert(1)", "", "http://localhost/c/demo-petition/extra"],
+     "javascript:alert(1)", "", "http://localhost/c/demo-petition/extra", "http://[::1/c/demo-petition",
+     "http://localhost:port/c/demo-petition"],
 )
 def test_oembed_refuses_what_is_not_one_of_our_campaigns(client, url):
     assert oembed(client, url).status_code == 404

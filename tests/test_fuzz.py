@@ -14,7 +14,10 @@ from sqlalchemy import func
 from sqlalchemy import select
 
 from tests.conftest import SAME_ORIGIN
+from tests.conftest import demo_app
 from tests.conftest import form_token
+from tests.conftest import sqlite_copy
+from widget.embedding.partners import add_partner
 from widget.extensions import db
 from widget.organizers.scope import action_model
 from widget.storage.models import Campaign
@@ -67,6 +70,43 @@ def test_any_url_parameter_is_answered(sqlite_app, path, params, slug):
     client = sqlite_app.test_client()
     assert client.get(path, query_string=params).status_code in ACCEPTABLE
     assert client.get("/embed/" + slug.replace("/", "").replace("?", "").replace("#", "")).status_code in ACCEPTABLE
+
+
+@pytest.fixture
+def proxied_app(tmp_path, sqlite_template):
+    """The app behind one proxy (so X-Forwarded-* are read), with a partner that has its own site."""
+    url = sqlite_copy(sqlite_template, tmp_path / "megafono.sqlite3")
+    with demo_app(url, PROXY_HOPS=1, GRAPHICS_DIR=str(tmp_path / "graphics")) as app:
+        with app.app_context():
+            add_partner("red-sv", "Red Solidaria SV", ["https://red.example.org"])
+        yield app
+
+
+#: The request headers the app reads, each with values a browser would never send.
+READ_HEADERS = ["Origin", "Host", "Sec-Fetch-Site", "Accept-Language", "Referer", "Content-Type", "X-Forwarded-For",
+                "X-Forwarded-Proto", "X-Forwarded-Host", "If-None-Match", "Accept-Encoding"]
+#: What HTTP lets through in a header (no line breaks), and addresses that are almost right.
+header_text = (
+    st.text(st.characters(min_codepoint=0x20, max_codepoint=0xFF, blacklist_characters="\x7f"), max_size=200)
+    | st.sampled_from(["http://a:xyz", "https://red.example.org:999999", "http://[::1", "null", "http://", "[", ":"])
+)
+HEADER_PATHS = ["/embed/demo-petition", "/embed/demo-call", "/api/v1/campaigns/demo-petition?source=red-sv",
+                "/oembed?url=http://localhost/c/demo-petition", "/c/demo-petition/embed?source=red-sv"]
+
+
+@FUZZ
+@given(headers=st.dictionaries(st.sampled_from(READ_HEADERS), header_text, max_size=4),
+       path=st.sampled_from(HEADER_PATHS), post=st.booleans())
+def test_any_request_header_is_answered(proxied_app, headers, path, post):
+    client = proxied_app.test_client()
+    if post:
+        token = form_token(client.get("/embed/demo-petition?lang=es"))
+        response = client.post("/embed/demo-petition?lang=es", headers=headers,
+                               data={"token": token, "given_name": "Ana", "email": "ana@example.org"})
+    else:
+        response = client.get(path, headers=headers)
+    assert response.status_code in ACCEPTABLE, response.status_code
+    consistent(proxied_app)
 
 
 @pytest.mark.parametrize("field", ["given_name", "family_name", "city", "postal_code", "email"])

@@ -218,8 +218,10 @@ def test_opt_in_is_off_unless_ticked(app, client):
         assert db.session.query(Signature).one().opted_in is False
 
 
-def test_a_malformed_source_code_is_dropped(app, client):
-    response = sign(client, source="%3Cscript%3Ealert(1)%3C/script%3E")
+# A code with a line break after it would be a code of its own, credited to nobody.
+@pytest.mark.parametrize("source", ["%3Cscript%3Ealert(1)%3C/script%3E", "demo-partner%0A"])
+def test_a_malformed_source_code_is_dropped(app, client, source):
+    response = sign(client, source=source)
     assert response.status_code == 303 and "source" not in response.headers["Location"]
     with app.app_context():
         assert db.session.query(Signature).one().source is None
@@ -861,7 +863,7 @@ def test_behind_a_proxy_our_public_origin_is_recognized(database_url):
     with app.app_context():
         load_campaign_files(campaign_files(app.config["CAMPAIGNS_DIR"]))
     client = app.test_client()
-    forwarded = {"X-Forwarded-Proto": "https", "X-Forwarded-Host": "act.example.org", "X-Forwarded-For": "203.0.113.9"}
+    forwarded = {"X-Forwarded-Proto": "https", "Host": "act.example.org", "X-Forwarded-For": "203.0.113.9"}
     token = form_token(client.get("/embed/demo-petition", headers=forwarded))
     response = client.post(
         "/embed/demo-petition", data={"token": token, **SUPPORTER},
@@ -874,6 +876,13 @@ def test_behind_a_proxy_our_public_origin_is_recognized(database_url):
         headers={**forwarded, "Origin": "https://evil.example"},
     )
     assert other.status_code == 403
+    # The proxy sets no X-Forwarded-Host: one there is the client's, and makes no site ours.
+    claimed = client.post(
+        "/embed/demo-petition", data={"token": form_token(client.get("/embed/demo-petition", headers=forwarded)),
+                                      **SUPPORTER},
+        headers={**forwarded, "X-Forwarded-Host": "evil.example", "Origin": "https://evil.example"},
+    )
+    assert claimed.status_code == 403
     close_database(app)
 
 

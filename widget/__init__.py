@@ -48,8 +48,11 @@ def setup_proxy(app):
 
     hops = app.config["PROXY_HOPS"]
     if hops:
-        # Trust exactly as many X-Forwarded-* entries as there are proxies, no more.
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
+        # Trust exactly as many X-Forwarded-For and -Proto entries as there are proxies, no more.
+        # The host is the Host header, which proxies pass on (docs/deploy.md): nginx, as most,
+        # sets no X-Forwarded-Host, so one there came from the client, to have links, share
+        # addresses and QR codes made for a site of its choosing.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=0)
 
 
 def setup_storage(app):

@@ -41,7 +41,8 @@ def load_config(app, test_config=None):
         REDIS_URL=environ.get("MEGAFONO_REDIS_URL") or None,
         BASE_URL=(environ.get("MEGAFONO_BASE_URL") or "").rstrip("/") or None,
         # How many reverse proxies (load balancer, CDN) stand in front of the app and set
-        # X-Forwarded-For/-Proto/-Host. Zero means none: those headers are then ignored.
+        # X-Forwarded-For and -Proto (never -Host: the Host header is passed on). Zero means none:
+        # those headers are then ignored.
         PROXY_HOPS=int(environ.get("MEGAFONO_PROXY_HOPS") or 0),
         CAMPAIGNS_DIR=environ.get("MEGAFONO_CAMPAIGNS_DIR") or str(PROJECT_ROOT / "campaigns"),
         # The interface's catalogs; another folder serves, say, the pseudo-locale for a layout check.

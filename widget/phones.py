@@ -11,7 +11,7 @@ def e164(number):
         return None
     digits = re.sub(r"[^\d+]", "", str(number))
     if digits.startswith("+"):
-        return digits if E164.match(digits) else None
+        return digits if E164.fullmatch(digits) else None
     if len(digits) == 11 and digits.startswith("1"):
         digits = digits[1:]
     return f"+1{digits}" if len(digits) == 10 else None

@@ -61,7 +61,7 @@ def find_public_campaign(slug, recent_for=frozenset()):
     closed were still live; a closed campaign is always read again, so one reopened takes calls
     at once.
     """
-    if not SLUG.match(slug):
+    if not SLUG.fullmatch(slug):
         abort(404)
     # By campaign: the version it was read at, and its definition. Threads share it; each
     # step is one dictionary operation, and two threads reading the same version agree.

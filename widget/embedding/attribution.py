@@ -13,10 +13,10 @@ COLOR = re.compile(COLOR_PATTERN)
 def source_code():
     """The request's source code if it is well formed, else None (a malformed code is ignored)."""
     value = request.args.get("source", "")
-    return value if SOURCE_CODE.match(value) else None
+    return value if SOURCE_CODE.fullmatch(value) else None
 
 
 def requested_theme():
     """The accent colour the snippet asked for (`data-theme`), if it is a #rrggbb colour."""
     value = request.args.get("theme", "")
-    return value if COLOR.match(value) else None
+    return value if COLOR.fullmatch(value) else None

@@ -39,10 +39,10 @@ class Choices:
 def read_choices(campaign, page_language):
     chosen = request.args
     typed = chosen.get("source", "").strip()[:200]
-    source = typed if SOURCE_CODE.match(typed) else None
+    source = typed if SOURCE_CODE.fullmatch(typed) else None
     partner = find_partner(source)
     color = chosen.get("theme", "")
-    custom = bool(chosen.get("custom_color")) and bool(COLOR.match(color))
+    custom = bool(chosen.get("custom_color")) and bool(COLOR.fullmatch(color))
     return Choices(
         widget_language=chosen.get("widget_lang") if chosen.get("widget_lang") in campaign.languages else page_language,
         typed_source=typed,

@@ -2,6 +2,7 @@
 
 from widget.embedding.origins import normalize_origin
 from widget.embedding.origins import our_origins
+from widget.embedding.origins import sent_origin
 
 
 def vouched_partner(partner):
@@ -37,7 +38,7 @@ def may_embed(campaign, partner, origin):
     allowed = {normalize_origin(source) for source in sources if source != "'self'"}
     if "'self'" in sources:
         allowed |= our_origins()
-    return normalize_origin(origin) in allowed
+    return sent_origin(origin) in allowed
 
 
 def parent_origins():

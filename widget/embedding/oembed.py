@@ -25,16 +25,19 @@ CACHE_SECONDS = 60 * 60
 
 def first(query, name, pattern=None):
     value = query.get(name, [None])[0]
-    return value if value and (pattern is None or pattern.match(value)) else None
+    return value if value and (pattern is None or pattern.fullmatch(value)) else None
 
 
 def oembed():
     """The oEmbed answer for one of our campaign URLs: a "rich" type with the iframe HTML."""
     if request.args.get("format", "json") != "json":
         abort(501)  # the specification's answer for formats a provider does not offer
-    address = urlsplit(request.args.get("url", "")[:2000])
+    try:
+        address = urlsplit(request.args.get("url", "")[:2000])
+    except ValueError:  # no address at all, such as an unclosed "[" around a host
+        abort(404)
     ours = urlsplit(public_base_url())
-    match = EMBEDDABLE_PATH.match(address.path)
+    match = EMBEDDABLE_PATH.fullmatch(address.path)
     if address.netloc != ours.netloc or address.scheme not in ("http", "https") or not match:
         abort(404)
     campaign = find_public_campaign(match.group(1))

@@ -3,6 +3,7 @@
 import re
 from urllib.parse import urlsplit
 
+from flask import abort
 from flask import current_app
 from flask import request
 
@@ -13,7 +14,8 @@ DEFAULT_PORTS = {"http": 80, "https": 443}
 
 
 def normalize_origin(text):
-    """An origin as browsers send it: lower-case host, no default port, no trailing slash."""
+    """An origin as browsers send it: lower-case host, no default port, no trailing slash.
+    Raises ValueError for what is no address (a port that is no number, or out of range)."""
     parts = urlsplit(text.strip())
     host = (parts.hostname or "").lower()
     port = parts.port
@@ -22,9 +24,35 @@ def normalize_origin(text):
     return f"{parts.scheme}://{host}:{port}"
 
 
+def sent_origin(text):
+    """An origin a request gave (a header, a parameter), normalized; None for one that is no
+    address, which then matches no site."""
+    try:
+        return normalize_origin(text)
+    except ValueError:
+        return None
+
+
+def requested_origin():
+    """The origin the request was sent to, from its Host header (behind a proxy, from
+    X-Forwarded-Host and X-Forwarded-Proto); None if a client made that no web address."""
+    try:
+        scheme, host_url = request.scheme, request.host_url
+    except ValueError:
+        return None
+    return sent_origin(host_url) if scheme in DEFAULT_PORTS else None
+
+
+def refuse_a_host_that_is_no_address():
+    """Before Flask answers a request: one sent to no web address is a bad request, refused
+    before any link, share address or QR code is made from it."""
+    if requested_origin() is None:
+        abort(400)
+
+
 def our_origins():
     """The origins our own pages are served from: the public base URL and the requested host."""
-    origins = {normalize_origin(request.host_url)}
+    origins = {requested_origin()} - {None}  # none on the error page that refuses a bad host
     base_url = current_app.config.get("BASE_URL")
     if base_url:
         origins.add(normalize_origin(base_url))

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from widget.embedding.attribution import COLOR
 from widget.embedding.attribution import SOURCE_CODE
 from widget.embedding.origins import ORIGIN
-from widget.embedding.origins import normalize_origin
+from widget.embedding.origins import sent_origin
 from widget.extensions import db
 from widget.organizers import reports
 from widget.organizers.scope import Scope
@@ -38,17 +38,18 @@ class PartnerDetails:
 
 def checked_details(code, name, origins, accent_color):
     """Validate a partner's details; raise PartnerError naming the first problem."""
-    if not SOURCE_CODE.match(code or ""):
+    if not SOURCE_CODE.fullmatch(code or ""):
         raise PartnerError(f"code {code!r}: use 1-64 letters, digits, '.', '_' or '-', starting with a letter or digit")
     name = (name or "").strip()
     if not 1 <= len(name) <= 120:
         raise PartnerError("name: give the organization's name (at most 120 characters)")
     cleaned = []
     for origin in origins:
-        if not ORIGIN.match(origin.strip()):
+        normalized = sent_origin(origin) if ORIGIN.fullmatch(origin.strip()) else None
+        if normalized is None:
             raise PartnerError(f"origin {origin!r}: give scheme and host only, like https://example.org")
-        cleaned.append(normalize_origin(origin))
-    if accent_color is not None and not COLOR.match(accent_color):
+        cleaned.append(normalized)
+    if accent_color is not None and not COLOR.fullmatch(accent_color):
         raise PartnerError(f"accent color {accent_color!r}: use #rrggbb")
     return PartnerDetails(code, name, cleaned, accent_color)
 

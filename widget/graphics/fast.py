@@ -57,7 +57,7 @@ class CachedCards:
         # The first of repeated parameters, as Flask's request.args.get takes.
         version = query.get("v", [""])[0]
         source = query.get("source", [""])[0]
-        source = source if SOURCE_CODE.match(source) else None
+        source = source if SOURCE_CODE.fullmatch(source) else None
         png = stored_png(self.config["GRAPHICS_DIR"], match["slug"], match["language"], match["card_format"], source,
                          version)
         return None if png is None else (png, version)

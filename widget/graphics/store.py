@@ -41,7 +41,7 @@ def card_folder(slug, language, card_format, source=None):
 
 def stored_png(graphics_dir, slug, language, card_format, source, version):
     """The PNG of an exact version if it was drawn before, else None. Needs no app context."""
-    if not VERSION.match(version or ""):
+    if not VERSION.fullmatch(version or ""):
         return None
     # Joined as strings rather than with pathlib: this runs on every request for a card.
     path = os.path.join(graphics_dir, slug, language, card_format, source or NO_SOURCE, f"{version}.png")
@@ -134,7 +134,7 @@ def forget_graphics_except(slugs):
                 continue
             if entry.is_dir() and CAMPAIGN_FOLDER(entry.name):
                 forget_cards_below(entry.path, CARD_FOLDERS)
-            elif entry.is_file() and OLDER_CARD_FILE.match(entry.name):
+            elif entry.is_file() and OLDER_CARD_FILE.fullmatch(entry.name):
                 os.unlink(entry.path)
         except OSError as error:
             log.warning("could not remove the cards at %s: %s", entry.path, error)
@@ -144,12 +144,12 @@ def forget_graphics_except(slugs):
 # operator's database or backups, say), and links in it are never followed.
 
 #: A campaign's folder, at the top of the graphics folder.
-CAMPAIGN_FOLDER = re.compile(SLUG_PATTERN).match
+CAMPAIGN_FOLDER = re.compile(SLUG_PATTERN).fullmatch
 #: The folders below a campaign's, one check per level: `<language>/<format>/<source or _>/`.
 CARD_FOLDERS = (
-    re.compile(LANGUAGE_PATTERN).match,
-    re.compile(r"^[a-z]+$").match,  # a format (one no longer drawn, too)
-    lambda name: name == NO_SOURCE or SOURCE_CODE.match(name),
+    re.compile(LANGUAGE_PATTERN).fullmatch,
+    re.compile(r"^[a-z]+$").fullmatch,  # a format (one no longer drawn, too)
+    lambda name: name == NO_SOURCE or SOURCE_CODE.fullmatch(name),
 )
 #: What drawing leaves in a card's folder: versions, the drawing lock, a file being written.
 CARD_FILE = re.compile(r"^(?:[0-9a-f]{16}\.png|\.lock|tmp\w+\.part)$")
@@ -173,7 +173,7 @@ def forget_cards_below(folder, levels):
                     warn_of_link(entry.path)
             elif levels and entry.is_dir() and levels[0](entry.name):
                 removed = forget_cards_below(entry.path, levels[1:]) or removed
-            elif not levels and entry.is_file() and CARD_FILE.match(entry.name):
+            elif not levels and entry.is_file() and CARD_FILE.fullmatch(entry.name):
                 os.unlink(entry.path)
                 removed = True
         except OSError as error:

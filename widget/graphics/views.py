@@ -27,7 +27,7 @@ UNVERSIONED = f"public, max-age={5 * 60}"
 @blueprint.get("/graphics/<slug>/<language>/<card_format>.png")
 def card(slug, language, card_format):
     """A campaign's Know Your Rights card in one language and format."""
-    if card_format not in FORMATS or language not in current_app.config["LANGUAGES"] or not SLUG.match(slug):
+    if card_format not in FORMATS or language not in current_app.config["LANGUAGES"] or not SLUG.fullmatch(slug):
         abort(404)
     # A version already drawn was answered before Flask (widget.graphics.fast); this one is new,
     # unversioned, out of date, or the middleware is not in front.

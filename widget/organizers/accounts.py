@@ -31,7 +31,7 @@ def find_organizer(username):
 def add_organizer(username, partner_code=None):
     """Make an account; return it and its password (shown once, stored only as a hash)."""
     username = (username or "").strip().lower()
-    if not USERNAME.match(username):
+    if not USERNAME.fullmatch(username):
         raise AccountError(f"username {username!r}: use 2-64 lower-case letters, digits, '.', '_' or '-'")
     if find_organizer(username) is not None:
         raise AccountError(f"{username!r} already has an account; use `organizers reset-password`")

@@ -7,6 +7,7 @@ from functools import cached_property
 from flask import render_template
 from flask import request
 from flask_babel import lazy_gettext as _l
+from markupsafe import escape
 
 from widget.embedding.page import redirect_to_thanks
 from widget.embedding.page import widget_context
@@ -161,4 +162,6 @@ def render_petition_form(context, form, notice=None, status=200, shown_at=None):
 def opt_in_label(campaign, partner):
     """The opt-in names who would write: a vouched partner whose page this is, else the organizer."""
     organization = partner.name if partner is not None else campaign.settings["organizer"]
-    return _l("Send me updates from %(organization)s", organization=organization)
+    # Escaped here: a lazy string goes into the page as it is (flask-babel's `__html__`), and a
+    # name such as "Red <Sur> & Co." must show as typed, never as markup.
+    return _l("Send me updates from %(organization)s", organization=escape(organization))

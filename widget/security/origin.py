@@ -2,8 +2,8 @@
 
 from flask import request
 
-from widget.embedding.origins import normalize_origin
 from widget.embedding.origins import our_origins
+from widget.embedding.origins import sent_origin
 
 #: The Sec-Fetch-Site values of a post made by one of our own pages (or typed by the person).
 OUR_PAGES = ("same-origin", "none")
@@ -21,4 +21,4 @@ def post_comes_from_our_pages():
     origin = request.headers.get("Origin")
     if origin is None:
         return True
-    return origin != "null" and normalize_origin(origin) in our_origins()
+    return origin != "null" and sent_origin(origin) in our_origins()
