@@ -8,6 +8,7 @@ from flask import make_response
 from flask import render_template
 from flask import request
 from flask_babel import lazy_gettext as _l
+from flask_limiter.errors import RateLimitExceeded
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
@@ -103,6 +104,9 @@ def http_error(error):
     for name, value in error.get_headers():
         if name.lower() != "content-type":
             response.headers[name] = value
+    if isinstance(error, RateLimitExceeded):
+        # The limit's whole window: when the oldest try in it was made is nobody else's business.
+        response.headers["Retry-After"] = str(error.limit.limit.get_expiry())
     return response
 
 

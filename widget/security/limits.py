@@ -1,11 +1,19 @@
-"""Rate limits on what people send: per address, per email address on one campaign, and on the
-organizers' sign-in.
+"""Rate limits on what people send: per address, per email address from one address on one
+campaign, and on the organizers' sign-in.
 
 Counters live in memory by default (each gunicorn worker keeps its own, so the real limit is a
 few times looser) and in Redis when MEGAFONO_REDIS_URL is set, shared by every worker and server.
 Limits are generous: many supporters can share one address (a mobile carrier's, a school's).
+
+What the limits count must not tell anyone about anyone else. They are keyed by a digest of the
+address (`client_key`), never the address, which would otherwise sit in Redis for an hour. An
+email address is counted only with the address it came from: keyed on the email alone, anyone
+could post someone's address ten times and see from the tenth answer whether that person had
+signed in the last hour. And answers carry no counts: how many tries an address has left would
+tell others behind the same address (a workplace, a school) that someone there had just posted.
 """
 
+import ipaddress
 import logging
 import threading
 from functools import cache
@@ -16,13 +24,13 @@ from flask import current_app
 from flask import g
 from flask import request
 from flask_limiter import Limiter
-from flask_limiter.util import get_remote_address
 from limits import parse_many
 from limits.storage import MemoryStorage
 
 from widget.forms import SWITCH_LANGUAGE
 from widget.forms import clean_text
 from widget.forms import email_key
+from widget.security.privacy import ip_digest
 
 log = logging.getLogger(__name__)
 
@@ -33,6 +41,9 @@ SIGN_IN = "dashboard.sign_in"
 #: Where the app keeps its limiter, for posts answered before Flask.
 LIMITER = "megafono.limiter"
 
+#: Where a request's `client_key` is kept once worked out.
+CLIENT_KEY = "megafono.client_key"
+
 #: Set on a post already counted against the limits before Flask, which then does not count it
 #: again (the post went on to Flask because it could not be taken there after all).
 COUNTED = "megafono.limits_counted"
@@ -41,7 +52,7 @@ COUNTED = "megafono.limits_counted"
 def init_app(app):
     """One limiter per app (Flask-Limiter keeps its state on the instance), wrapped around the views."""
     limiter = Limiter(
-        get_remote_address, app=app, headers_enabled=True, strategy="moving-window",
+        requests_client, app=app, headers_enabled=False, strategy="moving-window",
         key_prefix=app.config["RATE_LIMIT_KEY_PREFIX"],
         storage_uri=app.config["REDIS_URL"] or memory_storage_uri(),
         # A Redis outage must not take petitions down with it: count in memory until it is back.
@@ -94,18 +105,47 @@ def guard(app, endpoint, limit):
     app.view_functions[endpoint] = limit(app.view_functions[endpoint])
 
 
+def client_key(environ):
+    """Who sent a request, as the limits count them: a keyed digest of the address, never the
+    address itself, and one for a whole IPv6 /64 (what one home or phone is given: an address
+    in it costs nothing to change). Worked out once per request."""
+    key = environ.get(CLIENT_KEY)
+    if key is None:
+        key = environ[CLIENT_KEY] = ip_digest(network_of(environ.get("REMOTE_ADDR") or "127.0.0.1"))
+    return key
+
+
+def network_of(address):
+    """The address as limits count it: an IPv4 address (mapped into IPv6 or not) as it is, an
+    IPv6 one as its /64."""
+    try:
+        parsed = ipaddress.ip_address(address)
+    except ValueError:
+        return address
+    if parsed.version == 4:
+        return str(parsed)
+    if parsed.ipv4_mapped is not None:
+        return str(parsed.ipv4_mapped)
+    return str(ipaddress.IPv6Network((parsed, 64), strict=False).network_address) + "/64"
+
+
+def requests_client():
+    return client_key(request.environ)
+
+
 def counted_before_flask():
     return request.environ.get(COUNTED, False)
 
 
 def campaign_and_email():
-    """One person on one campaign (see email_limit_key); worked out once per request: the limit
-    asks for it twice (whether it applies, and its key). None for a form shown again in another
-    language, which is no attempt to sign (the limit per address still counts it)."""
+    """One email address from one sender on one campaign (see email_limit_key); worked out once
+    per request: the limit asks for it twice (whether it applies, and its key). None for a form
+    shown again in another language, which is no attempt to sign (the limit per address still
+    counts it)."""
     if "limit_key" not in g:
         switching = request.form.get("step") == SWITCH_LANGUAGE
         g.limit_key = None if switching else email_limit_key(
-            request.view_args.get("slug"), posted_email(request.form.get("email", "")))
+            request.view_args.get("slug"), posted_email(request.form.get("email", "")), requests_client())
     return g.limit_key
 
 
@@ -121,10 +161,12 @@ def posted_email(posted):
         return None
 
 
-def email_limit_key(slug, address):
-    """One person on one campaign, by the keyed digest of their normalized address (never the
-    address itself); None without one (a call-in's steps, or a typo the form will point out)."""
-    return f"{slug}:{email_key(address)}" if address else None
+def email_limit_key(slug, address, client):
+    """One email address on one campaign, by the keyed digest of its normalized form (never the
+    address itself), from one sender (`client_key`): others' posts never count against it, so its
+    limit says nothing about whether that person signed. None without one (a call-in's steps, or a
+    typo the form will point out)."""
+    return f"{slug}:{email_key(address)}:{client}" if address else None
 
 
 def count_action_outside_flask(app, environ, slug, address):
@@ -137,11 +179,11 @@ def count_action_outside_flask(app, environ, slug, address):
     and Flask refuses it; one counted here is marked, and Flask does not count it again. Two posts
     at once may both pass the check.
     """
-    remote_address = environ.get("REMOTE_ADDR") or "127.0.0.1"  # as Flask-Limiter's get_remote_address
+    client = client_key(environ)
     limiter = app.extensions[LIMITER]
     config = app.config
-    buckets = [(config["RATE_LIMIT_PER_ADDRESS"], remote_address)]
-    email = email_limit_key(slug, address)
+    buckets = [(config["RATE_LIMIT_PER_ADDRESS"], client)]
+    email = email_limit_key(slug, address, client)
     if email is not None:
         buckets.append((config["RATE_LIMIT_PER_EMAIL"], email))
     hits = [(limit, (config["RATE_LIMIT_KEY_PREFIX"], key, ACTIONS))
