@@ -307,6 +307,17 @@ def test_the_check_command_reports_fallbacks_and_errors(app, tmp_path):
     assert f"error: {broken}: goal: Input should be a valid integer" in result.output
 
 
+def test_a_language_the_service_does_not_have_is_refused(app, tmp_path):
+    data = demo()
+    data["content"]["eng"] = data["content"].pop("en")  # a typo: English visitors would get Spanish
+    path = write(tmp_path, "typo.yaml", data)
+    result = app.test_cli_runner().invoke(args=["campaigns", "check", str(path)])
+    assert result.exit_code == 1
+    assert f"error: {path}: content.eng: this service has no language 'eng' (it has en, es)" in result.output
+    result = app.test_cli_runner().invoke(args=["campaigns", "load", str(path)])
+    assert result.exit_code == 1 and "Nothing was loaded." in result.output
+
+
 def test_the_load_command_changes_nothing_on_error(app, tmp_path):
     runner = app.test_cli_runner()
     broken = write(tmp_path, "broken.yaml", demo(slug="new-one", kind="survey"))

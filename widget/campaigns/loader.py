@@ -7,6 +7,8 @@ from dataclasses import field
 from pathlib import Path
 
 import yaml
+from flask import current_app
+from flask import has_app_context
 from pydantic import ValidationError
 from sqlalchemy import select
 
@@ -87,9 +89,21 @@ def read_campaign_file(path):
              for issue in error.errors()]
         ) from error
     problems = [Problem(name, where, message) for where, message in content_problems(definition)]
+    problems += [Problem(name, where, message) for where, message in language_problems(definition)]
     if problems:
         raise CampaignFileError(problems)
     return definition
+
+
+def language_problems(definition):
+    """A block of text in a language the service has no interface in (a typo such as `eng`, or a
+    language whose catalog is yet to come: TRANSLATING.md) would never be shown: its visitors
+    would get another language without a word. Known only with the app's languages at hand."""
+    if not has_app_context():
+        return []
+    offered = current_app.config["LANGUAGES"]
+    return [(f"content.{language}", f"this service has no language '{language}' (it has {', '.join(offered)})")
+            for language in definition.content if language not in offered]
 
 
 def read_campaign_files(paths):
