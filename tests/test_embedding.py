@@ -221,6 +221,8 @@ def test_signatures_are_credited_and_counted_per_partner(app, client, partner):
 def test_per_partner_counts_on_the_command_line(app, client, partner):
     sign(client, source="red-sv", email="a@example.org")
     sign(client, email="b@example.org")
+    listed = app.test_cli_runner().invoke(args=["partners", "list"])
+    assert "red-sv\tRed Solidaria SV\thttps://red.example.org\t1 signature\n" in listed.output
     result = app.test_cli_runner().invoke(args=["partners", "counts", "demo-petition"])
     assert result.exit_code == 0
     assert result.output.splitlines() == ["1\t(no code)", "1\tred-sv (Red Solidaria SV)"] or \

@@ -395,6 +395,8 @@ def test_a_partners_organizer_sees_only_that_partners_supporters(client, runner,
     sign_in(client, "pat", make_account(runner, "pat", partner))
     page = client.get("/dashboard/campaigns/demo-petition").get_data(as_text=True)
     assert "2 signatures" in page and "Delivery list" not in page
+    lead = " ".join(BeautifulSoup(page, "html.parser").find("p", class_="page__lead").get_text().split())
+    assert lead == "Open · 2 signatures · through Red de Apoyo California"
     rows = csv_rows(client.get("/dashboard/campaigns/demo-petition/export?file_format=csv").get_data(as_text=True))
     assert [row[3] for row in rows[1:]] == ["ana@example.org"]
     assert client.get("/dashboard/campaigns/demo-petition/delivery.csv").status_code == 404

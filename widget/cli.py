@@ -182,7 +182,8 @@ def partners_list_command():
     counts = partners.counts_by_partner()
     for partner in partners.all_partners():
         origins = ", ".join(partner.allowed_origins) or "no restricted sites"
-        click.echo(f"{partner.code}\t{partner.name}\t{origins}\t{counts.get(partner.code, 0)} signatures")
+        count = counts.get(partner.code, 0)
+        click.echo(f"{partner.code}\t{partner.name}\t{origins}\t{count} signature{'' if count == 1 else 's'}")
 
 
 @congress_group.command("build")
