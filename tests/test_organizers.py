@@ -332,6 +332,7 @@ def test_the_dashboard_asks_to_sign_in_and_refuses_wrong_passwords(app, client, 
     assert sign_in(client, "nobody", password).status_code == 401
     empty = sign_in(client, "", "", lang="es")
     assert empty.status_code == 400 and "Escriba su nombre de usuario." in empty.get_data(as_text=True)
+    assert focused_on_load(empty) == ["username"]  # the first field to correct, read out with its error
     forged = client.post("/dashboard/sign-in?lang=en", data={"username": "olga", "password": password})
     assert forged.status_code == 400 and "Please sign in again" in forged.get_data(as_text=True)
     assert client.get("/dashboard/").status_code == 302
@@ -381,12 +382,22 @@ def test_the_dashboard_shows_counts_and_exports(client, runner, signed):
     assert delivery.status_code == 200 and "Hernández Ñúñez" in delivery.get_data(as_text=True)
 
 
+def focused_on_load(response):
+    """The fields a page focuses as it loads."""
+    page = BeautifulSoup(response.get_data(as_text=True), "html.parser")
+    return [field["name"] for field in page.find_all(autofocus=True)]
+
+
 def test_bad_export_dates_are_explained_in_the_organizers_language(client, runner):
     sign_in(client, "olga", make_account(runner, "olga"))
     bad = client.get("/dashboard/campaigns/demo-petition/export?lang=es&file_format=csv&since=2026-02-31")
     assert bad.status_code == 400 and "Escriba una fecha con este formato: 2026-11-21." in bad.get_data(as_text=True)
+    assert focused_on_load(bad) == ["since"]
     export = "/dashboard/campaigns/demo-petition/export"
-    assert client.get(f"{export}?file_format=csv&since=2026-11-20&until=2026-11-01").status_code == 400
+    backwards = client.get(f"{export}?file_format=csv&since=2026-11-20&until=2026-11-01")
+    # Two screens below the top on a phone: the page opens on it, not on a download that never comes.
+    assert backwards.status_code == 400 and focused_on_load(backwards) == ["until"]
+    assert focused_on_load(client.get("/dashboard/campaigns/demo-petition")) == []
     assert client.get("/dashboard/campaigns/demo-petition/export?file_format=exe").status_code == 400
     assert client.get("/dashboard/campaigns/no-such-campaign").status_code == 404
 
