@@ -21,6 +21,7 @@ from widget.storage.models import Campaign
 from widget.storage.models import Signature
 
 DEMO_PETITION = DEMO_CAMPAIGNS / "demo-petition.yaml"
+DEMO_WHITE_HOUSE = DEMO_CAMPAIGNS / "demo-white-house.yaml"
 
 
 def demo(**changes):
@@ -191,13 +192,15 @@ def test_a_file_changed_in_the_same_deploy_as_migration_0010_may_close_its_campa
 @pytest.mark.parametrize(
     ("changes", "field", "message"),
     [
-        ({"slug": "Not A Slug"}, "slug", "should match pattern"),
-        ({"kind": "poll"}, "kind", "Input should be 'petition' or 'call'"),
-        ({"status": "open"}, "status", "Input should be 'draft', 'live' or 'closed'"),
-        ({"colour": "#fff"}, "colour", "Extra inputs are not permitted"),
+        ({"slug": "Not A Slug"}, "slug", "'Not A Slug': use lower-case letters, digits and hyphens only"),
+        ({"kind": "poll"}, "kind", "'poll': use one of 'petition' or 'call'"),
+        ({"status": "open"}, "status", "'open': use one of 'draft', 'live' or 'closed'"),
+        ({"colour": "#fff"}, "colour", "'colour' is not a setting here"),
+        ({"kidn": "petition"}, "kidn", "'kidn' is not a setting here (did you mean 'kind'?)"),
+        ({"goal": "1,000"}, "goal", "'1,000': write a whole number without commas"),
         ({"goal": 0}, "goal", "greater than or equal to 1"),
-        ({"accent_color": "red"}, "accent_color", "should match pattern"),
-        ({"organizer": None}, "organizer", "Field required"),
+        ({"accent_color": "red"}, "accent_color", "write a colour as # and six hex digits, in quotes"),
+        ({"organizer": None}, "organizer", "is required"),
         ({"content__en__title": "x" * 301}, "content.en.title", "at most 300 characters"),
         ({"content__es__petition_text": None}, "content.es.petition_text", "is required"),
         ({"default_language": "fr"}, "default_language", "'fr' has no block under content"),
@@ -207,10 +210,10 @@ def test_a_file_changed_in_the_same_deploy_as_migration_0010_may_close_its_campa
         ({"fields__required": ["given_name"]}, "fields.required", "a petition must require 'email'"),
         (
             {"embedding__allowed_origins": ["javascript:alert(1)"]},
-            "embedding.allowed_origins.0",
-            "should match pattern",
+            "embedding.allowed_origins.#1",
+            "give a site's scheme and host only",
         ),
-        ({"content__xx-YY": {"title": "x"}}, "content.xx-YY.[key]", "should match pattern"),
+        ({"content__xx-YY": {"title": "x"}}, "content.xx-YY", "'xx-YY': use a language code, like es or en"),
     ],
 )
 def test_a_bad_file_names_the_file_the_field_and_the_problem(tmp_path, changes, field, message):
@@ -222,13 +225,43 @@ def test_a_bad_file_names_the_file_the_field_and_the_problem(tmp_path, changes, 
     assert str(caught.value).startswith(f"{path}: ")
 
 
+def test_a_call_targets_mistake_is_reported_against_its_own_kind_counted_from_one(tmp_path):
+    data = yaml.safe_load(DEMO_WHITE_HOUSE.read_text())
+    data["targets"]["fixed"][0]["hours"]["opens"] = 660  # what YAML makes of 11:00 unquoted
+    data["targets"]["fixed"][0]["name"] = 5
+    assert problems_for(write(tmp_path, "white-house.yaml", data)) == [
+        ("targets.fixed.#1.name", "should be text, or one text per language (es: …, en: …): "
+                                  "YAML read this as 5; put it in quotes"),
+        ("targets.fixed.#1.hours.opens", "should be text: YAML read this as the number 660; "
+                                         "put the time in quotes, like '09:00'"),
+    ]
+    data = yaml.safe_load(DEMO_WHITE_HOUSE.read_text())
+    data["targets"]["fixed"][0]["phone"] = "12"
+    assert problems_for(write(tmp_path, "white-house.yaml", data)) == [
+        ("targets.fixed.#1.phone", "'12' is not a telephone number")]
+
+
+@pytest.mark.parametrize(
+    ("text", "field", "message"),
+    [
+        ("", "(file)", "is empty"),
+        ("slug: a\naccent_color: #0b6e4f\n", "accent_color", "anything after an unquoted # is a comment"),
+        ("slug: a\ngoal: 5\ngoal: 6\n", "line 3", "YAML syntax: 'goal' is written twice in one block; keep one"),
+        ("slug: a\nshare: Firme: ahora\n", "line 2", "(text with ': ' in it goes in quotes)"),
+    ],
+)
+def test_yaml_surprises_are_explained(tmp_path, text, field, message):
+    found = problems_for(write(tmp_path, "campaign.yaml", text))
+    assert any(where == field and message in problem for where, problem in found), found
+
+
 def test_yaml_syntax_errors_give_the_line(tmp_path):
     path = write(tmp_path, "broken.yaml", "slug: x\nkind: petition\ncontent: [unclosed\n")
     [(field, message)] = problems_for(path)
     assert field.startswith("line ") and "YAML syntax" in message
 
 
-@pytest.mark.parametrize("text", ["- just\n- a list\n", "just text\n", ""])
+@pytest.mark.parametrize("text", ["- just\n- a list\n", "just text\n"])
 def test_a_file_that_is_not_a_mapping_is_refused(tmp_path, text):
     [(field, message)] = problems_for(write(tmp_path, "odd.yaml", text))
     assert field == "(file)" and "mapping" in message
@@ -304,7 +337,7 @@ def test_the_check_command_reports_fallbacks_and_errors(app, tmp_path):
     broken = write(tmp_path, "broken.yaml", demo(goal="many"))
     result = runner.invoke(args=["campaigns", "check", str(broken)])
     assert result.exit_code == 1
-    assert f"error: {broken}: goal: Input should be a valid integer" in result.output
+    assert f"error: {broken}: goal: 'many': write a whole number without commas, points or spaces" in result.output
 
 
 def test_a_language_the_service_does_not_have_is_refused(app, tmp_path):

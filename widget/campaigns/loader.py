@@ -12,6 +12,7 @@ from flask import has_app_context
 from pydantic import ValidationError
 from sqlalchemy import select
 
+from widget.campaigns.file_errors import plain_problems
 from widget.campaigns.markdown import RENDERER_VERSION
 from widget.campaigns.schema import CampaignDefinition
 from widget.campaigns.schema import content_problems
@@ -61,6 +62,20 @@ def campaign_files(directory):
     return sorted([*folder.glob("*.yaml"), *folder.glob("*.yml")])
 
 
+class CampaignFileLoader(yaml.SafeLoader):
+    """YAML's safe loader, but a setting written twice is a mistake, not the last one winning."""
+
+    def construct_mapping(self, node, deep=False):
+        seen = set()
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            if key in seen:
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"'{key}' is written twice in one block; keep one", key_node.start_mark)
+            seen.add(key)
+        return super().construct_mapping(node, deep=deep)
+
+
 def read_campaign_file(path):
     """Parse and validate one file; raise CampaignFileError naming the file, field and problem."""
     name = str(path)
@@ -71,23 +86,24 @@ def read_campaign_file(path):
     if len(raw) > MAX_FILE_BYTES:
         raise CampaignFileError([Problem(name, "(file)", f"is larger than {MAX_FILE_BYTES} bytes")])
     try:
-        data = yaml.safe_load(raw.decode("utf-8"))
+        data = yaml.load(raw.decode("utf-8"), Loader=CampaignFileLoader)  # noqa: S506 - safe_load's loader, stricter
     except UnicodeDecodeError as error:
         raise CampaignFileError([Problem(name, "(file)", "is not UTF-8 text")]) from error
     except yaml.YAMLError as error:
         where = getattr(error, "problem_mark", None)
         location = f"line {where.line + 1}" if where else "(file)"
         problem = getattr(error, "problem", None) or "is not valid YAML"
+        if "mapping values are not allowed" in problem:
+            problem += " (text with ': ' in it goes in quotes)"
         raise CampaignFileError([Problem(name, location, f"YAML syntax: {problem}")]) from error
+    if data is None:
+        raise CampaignFileError([Problem(name, "(file)", "is empty")])
     if not isinstance(data, dict):
         raise CampaignFileError([Problem(name, "(file)", "must be a mapping of settings, not a list or text")])
     try:
         definition = CampaignDefinition.model_validate(data)
     except ValidationError as error:
-        raise CampaignFileError(
-            [Problem(name, ".".join(str(part) for part in issue["loc"]) or "(file)", issue["msg"])
-             for issue in error.errors()]
-        ) from error
+        raise CampaignFileError([Problem(name, *problem) for problem in plain_problems(error)]) from error
     problems = [Problem(name, where, message) for where, message in content_problems(definition)]
     problems += [Problem(name, where, message) for where, message in language_problems(definition)]
     if problems:

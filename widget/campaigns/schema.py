@@ -6,8 +6,10 @@ from typing import Literal
 from pydantic import AfterValidator
 from pydantic import BaseModel
 from pydantic import ConfigDict
+from pydantic import Discriminator
 from pydantic import Field
 from pydantic import StringConstraints
+from pydantic import Tag
 
 from widget.call.script import ScriptError
 from widget.call.script import check_script
@@ -21,6 +23,7 @@ from widget.phones import e164
 #: A campaign's name in URLs: lower-case letters, digits and inner hyphens.
 SLUG_BODY = r"[a-z0-9](?:[a-z0-9-]{0,78}[a-z0-9])?"
 SLUG_PATTERN = rf"^{SLUG_BODY}$"
+CLOCK_TIME_PATTERN = r"^([01][0-9]|2[0-3]):[0-5][0-9]$"
 #: A language's code, as in the app's LANGUAGES: `es`, `en`, or with a country (`en_XA`).
 LANGUAGE_BODY = r"[a-z]{2,3}(?:_[A-Z]{2})?"
 LANGUAGE_PATTERN = rf"^{LANGUAGE_BODY}$"
@@ -76,7 +79,7 @@ class EmbeddingSettings(Strict):
 
 
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
-ClockTime = Annotated[str, StringConstraints(pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$")]
+ClockTime = Annotated[str, StringConstraints(pattern=CLOCK_TIME_PATTERN)]
 
 
 class OfficeHoursSetting(Strict):
@@ -105,6 +108,22 @@ class FixedTarget(Strict):
 
 class FixedTargets(Strict):
     fixed: list[FixedTarget] = Field(min_length=1, max_length=20)
+
+
+def kind_of_targets(value):
+    """Which kind of targets a file's `targets:` gives, from the one setting each kind must have,
+    so that a mistake in one is reported against that kind alone (tried as either, a slip in a
+    fixed number's hours was also reported as a lookup missing its `lookup:`). file_errors leaves
+    the tags out of where a problem is."""
+    if isinstance(value, FixedTargets) or (isinstance(value, dict) and "fixed" in value and "lookup" not in value):
+        return "fixed-targets"
+    return "congress-lookup"
+
+
+Targets = Annotated[
+    Annotated[CongressLookup, Tag("congress-lookup")] | Annotated[FixedTargets, Tag("fixed-targets")],
+    Discriminator(kind_of_targets),
+]
 
 
 #: The most rights a card holds: with more, the square and story cards could not show every heading.
@@ -141,7 +160,7 @@ class CampaignDefinition(Strict):
     ask_consent: bool = False
     embedding: EmbeddingSettings = EmbeddingSettings()
     #: Whom a call campaign's supporters call.
-    targets: CongressLookup | FixedTargets | None = None
+    targets: Targets | None = None
     know_your_rights: KnowYourRights = KnowYourRights()
     content: dict[LanguageCode, CampaignText] = Field(min_length=1)
 
@@ -205,11 +224,11 @@ def target_problems(definition):
     if definition.targets is None:
         problems.append(("targets", "a call campaign needs 'lookup: us-congress' or a 'fixed' list"))
     elif isinstance(definition.targets, FixedTargets):
-        for number, target in enumerate(definition.targets.fixed):
+        for number, target in enumerate(definition.targets.fixed, start=1):
             if e164(target.phone) is None:
-                problems.append((f"targets.fixed.{number}.phone", f"{target.phone!r} is not a telephone number"))
+                problems.append((f"targets.fixed.#{number}.phone", f"{target.phone!r} is not a telephone number"))
             if target.hours and target.hours.opens >= target.hours.closes:
-                problems.append((f"targets.fixed.{number}.hours", "closes before it opens"))
+                problems.append((f"targets.fixed.#{number}.hours", "closes before it opens"))
     for language, text in definition.content.items():
         try:
             check_script(text.call_script)
