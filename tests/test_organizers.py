@@ -408,9 +408,21 @@ def test_a_partners_organizer_sees_only_that_partners_supporters(client, runner,
     assert "2 signatures" in page and "Delivery list" not in page
     lead = " ".join(BeautifulSoup(page, "html.parser").find("p", class_="page__lead").get_text().split())
     assert lead == "Open · 2 signatures · through Red de Apoyo California"
+    # Before downloading: how many of them the file will hold, and no word of unregistered sites.
+    assert "You can export 1 of them: the supporters who asked for updates from Red de Apoyo California." in page
+    assert "not registered yet" not in page
     rows = csv_rows(client.get("/dashboard/campaigns/demo-petition/export?file_format=csv").get_data(as_text=True))
     assert [row[3] for row in rows[1:]] == ["ana@example.org"]
     assert client.get("/dashboard/campaigns/demo-petition/delivery.csv").status_code == 404
+
+
+def test_a_partner_without_sites_is_told_why_it_can_export_nobody(app, client, runner):
+    with app.app_context():
+        add_partner("sin-sitios", "Sin Sitios")
+    sign(client, source="sin-sitios", email="ana@example.org", opt_in="y")
+    sign_in(client, "pat", make_account(runner, "pat", "sin-sitios"), lang="es")
+    page = client.get("/dashboard/campaigns/demo-petition?lang=es").get_data(as_text=True)
+    assert "Puede exportar 0 de ellas" in page and "Sus sitios todavía no están registrados" in page
 
 
 # What the first review found

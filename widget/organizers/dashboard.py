@@ -22,6 +22,7 @@ from flask import session
 from flask import url_for
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from sqlalchemy import func
 from sqlalchemy import select
 from wtforms import DateField
 from wtforms import Form
@@ -216,10 +217,18 @@ def campaign_page(campaign, form, status=200):
         "partners": bar_chart([(names.get(code, code) if code else None, n) for code, n in counts.by_source.items()]),
         "languages": bar_chart(list(counts.by_language.items())),
     }
+    partner = find_partner(organizer.partner_code)
     return render_template(
         "organizers/campaign.html", campaign=campaign, counts=counts, charts=charts, form=form,
-        partner=find_partner(organizer.partner_code), may_deliver=organizer.partner_code is None,
+        partner=partner, may_deliver=organizer.partner_code is None,
+        # A partner sees everyone who came through its code, but may export only those whose box
+        # named it: say how many before they download a file with fewer rows, or none.
+        exportable=exportable_count(Scope(campaign, partner.code)) if partner and campaign.kind == "petition" else None,
     ), status
+
+
+def exportable_count(scope):
+    return db.session.scalar(select(func.count()).select_from(scope.contact_rows().subquery()))
 
 
 @blueprint.get("/campaigns/<slug>")
