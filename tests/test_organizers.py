@@ -399,7 +399,13 @@ def test_bad_export_dates_are_explained_in_the_organizers_language(client, runne
     assert backwards.status_code == 400 and focused_on_load(backwards) == ["until"]
     assert focused_on_load(client.get("/dashboard/campaigns/demo-petition")) == []
     assert client.get("/dashboard/campaigns/demo-petition/export?file_format=exe").status_code == 400
-    assert client.get("/dashboard/campaigns/no-such-campaign").status_code == 404
+    missing = client.get("/dashboard/campaigns/no-such-campaign?lang=es")
+    assert missing.status_code == 404
+    page = BeautifulSoup(missing.get_data(as_text=True), "html.parser")
+    # The dashboard's own words, and a way back: not the widget's "no campaign at this address".
+    assert "No hay nada en esta dirección del panel." in page.get_text()
+    assert [link["href"] for link in page.find_all("a")] == ["/dashboard/?lang=es"] * 2
+    assert client.get("/dashboard/nope").status_code == 404
 
 
 def test_a_partners_organizer_sees_only_that_partners_supporters(client, runner, signed, partner):
@@ -413,7 +419,8 @@ def test_a_partners_organizer_sees_only_that_partners_supporters(client, runner,
     assert "not registered yet" not in page
     rows = csv_rows(client.get("/dashboard/campaigns/demo-petition/export?file_format=csv").get_data(as_text=True))
     assert [row[3] for row in rows[1:]] == ["ana@example.org"]
-    assert client.get("/dashboard/campaigns/demo-petition/delivery.csv").status_code == 404
+    refused = client.get("/dashboard/campaigns/demo-petition/delivery.csv")
+    assert refused.status_code == 403 and "but not this page" in refused.get_data(as_text=True)
 
 
 def test_a_partner_without_sites_is_told_why_it_can_export_nobody(app, client, runner):

@@ -42,6 +42,13 @@ PAGES = {
     503: (_l("We are briefly unavailable"), _l("Please try again in a few minutes.")),
 }
 
+#: The organizers' dashboard says what its own addresses lead to (the rest is as PAGES has it).
+DASHBOARD_PAGES = {
+    403: (_l("Only for the campaign's own organizers"),
+          _l("A partner's account sees its own supporters, but not this page.")),
+    404: (_l("Page not found"), _l("There is nothing at this address in the dashboard.")),
+}
+
 #: After a form was sent, the supporter needs to know where their action stands.
 UNAVAILABLE_AFTER_POST = _l("Nothing was saved, so it is safe to try again in a few minutes.")
 
@@ -90,6 +97,9 @@ def error_page(status):
         # Readable from any site, like the answers: the loader must see a 404 as a 404.
         response.headers["Access-Control-Allow-Origin"] = "*"
         return response
+    if request.path == "/dashboard" or request.path.startswith("/dashboard/"):
+        title, message = DASHBOARD_PAGES.get(status, (title, message))
+        return make_response(render_template("organizers/error.html", title=title, message=message), status)
     if request.path.startswith("/embed/") and not g.get("frame_ancestors"):
         # Shown inside a partner's iframe: a translated message, not the browser's
         # "refused to connect". It holds no form, so any site may frame it.

@@ -60,9 +60,18 @@ def test_every_dashboard_page_passes_axe_and_works_by_keyboard(page, widget_serv
     page.locator("form.dashboard__export button").click()
     page.locator("form.dashboard__export .error").wait_for()
     check(page, f"dashboard-export-error-{lang}")
+    # The page opens on the field to correct, two screens down on a phone, not at its top.
+    assert page.evaluate("document.activeElement.name") == "until"
+    assert page.evaluate("(box => box.top >= 0 && box.bottom <= innerHeight)"
+                         "(document.activeElement.getBoundingClientRect())")
 
     page.locator("input[name=since]").fill("")
     page.locator("input[name=until]").fill("")
     with page.expect_download() as download:
         page.locator("form.dashboard__export button").click()
     assert download.value.suggested_filename == "demo-petition.csv"
+
+    page.goto(f"{widget_server.url}/dashboard/campaigns/no-such-campaign?lang={lang}")
+    check(page, f"dashboard-not-found-{lang}")
+    page.locator("h1 + p + p a").click()
+    page.locator("table").wait_for()  # back to the campaigns

@@ -254,8 +254,10 @@ def export(slug):
 @signed_in
 def delivery_list(slug, file_format):
     campaign = visible_campaign(slug)
-    if current_organizer().partner_code is not None or file_format not in ("csv", "html"):
+    if file_format not in ("csv", "html"):
         abort(404)
+    if current_organizer().partner_code is not None:
+        abort(403)  # what the target receives is the organizers' to hand over
     try:
         if file_format == "html":
             return delivery.render_delivery_page(campaign, request.args.get("language"))
