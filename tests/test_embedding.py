@@ -380,7 +380,9 @@ def test_the_embed_code_page_says_when_a_code_is_not_a_partner(client):
 def test_the_embed_code_page_explains_a_bad_partner_code(client, source):
     page = soup(client.get(f"/c/demo-petition/embed?lang=en&source={quote(source)}"))
     assert "Use only letters, digits, dots, dashes and underscores" in page.find(id="source-error").get_text()
-    assert "data-source" not in page.find("textarea", id="snippet").get_text()
+    # No code to copy that would credit nobody: the partner corrects the code first.
+    assert page.find("textarea", id="snippet") is None and page.find(id="copy") is None
+    assert "Correct your partner code above to get your code" in page.find(id="result").get_text()
     assert page.find("input", id="source")["value"] == source.strip()[:200]  # what was typed stays
 
 
