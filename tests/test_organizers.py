@@ -414,6 +414,10 @@ def test_a_partners_organizer_sees_only_that_partners_supporters(client, runner,
     assert "2 signatures" in page and "Delivery list" not in page
     lead = " ".join(BeautifulSoup(page, "html.parser").find("p", class_="page__lead").get_text().split())
     assert lead == "Open · 2 signatures · through Red de Apoyo California"
+    links = [link["href"] for link in BeautifulSoup(page, "html.parser").select("main ul.dashboard__links a")]
+    # The campaign's page, and the code to show it with the partner's own code in it.
+    assert links[:2] == ["/c/demo-petition?lang=en", "/c/demo-petition/embed?lang=en&source=red-ca"]
+    assert "On the command line, this campaign is demo-petition." in page
     # Before downloading: how many of them the file will hold, and no word of unregistered sites.
     assert "You can export 1 of them: the supporters who asked for updates from Red de Apoyo California." in page
     assert "not registered yet" not in page

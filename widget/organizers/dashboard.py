@@ -147,6 +147,7 @@ def dashboard_helpers():
         "sign_out_form": SignOutForm() if signed_in_now else None,
         "status_names": STATUS_NAMES,
         "format_names": FORMAT_NAMES,
+        "public_statuses": PUBLIC_STATUSES,
     }
 
 
