@@ -458,6 +458,17 @@ def test_cells_are_quoted_so_a_semicolon_cannot_start_a_formula(runner, client, 
     assert '"Ana;=cmd|\' /C calc\'!A0"' in "\n".join(lines)
 
 
+def test_an_open_campaigns_days_run_to_today_quiet_ones_included(app, client, runner, signed):
+    with app.app_context():
+        for signature in db.session.scalars(select(Signature)):
+            signature.created_at = datetime.now(UTC) - timedelta(days=3)
+        db.session.commit()
+    sign_in(client, "olga", make_account(runner, "olga"))
+    page = BeautifulSoup(client.get("/dashboard/campaigns/demo-petition").get_data(as_text=True), "html.parser")
+    days = [row.find_all("td")[1].get_text() for row in page.select("details.chart__numbers tbody tr")]
+    assert days == ["0", "0", "0", "3"]  # today first: a campaign gone quiet shows as quiet
+
+
 def test_the_last_day_is_included_whole_and_no_further(app, runner, signed):
     day = datetime(2026, 3, 10, tzinfo=UTC)
     for email, moment in (("ana@example.org", day.replace(hour=23, minute=59, second=59)),

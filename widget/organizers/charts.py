@@ -32,12 +32,14 @@ def bar_chart(items):
     return [Bar(label, count, count / largest if largest else 0) for label, count in items]
 
 
-def day_chart(by_day):
-    """Counts per day as columns over every day from the first to the last, quiet days included."""
+def day_chart(by_day, until=None):
+    """Counts per day as columns over every day from the first to the last (or to `until`, today
+    for an open campaign, so that one gone quiet does not look busy to the end), quiet days
+    included."""
     if not by_day:
         return {"columns": [], "largest": 0, "width": WIDTH, "height": HEIGHT}
     counts = dict(by_day)
-    first, last = by_day[0][0], by_day[-1][0]
+    first, last = by_day[0][0], max(by_day[-1][0], until or by_day[-1][0])
     days = [first + timedelta(days=offset) for offset in range((last - first).days + 1)]
     largest = max(counts.values())
     step = WIDTH / len(days)

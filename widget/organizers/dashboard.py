@@ -7,6 +7,8 @@ SameSite=Strict, HttpOnly) and Flask-WTF's CSRF tokens on every form that change
 import hashlib
 import hmac
 import time
+from datetime import UTC
+from datetime import datetime
 from functools import wraps
 
 from babel.dates import format_date
@@ -214,7 +216,7 @@ def campaign_page(campaign, form, status=200):
     counts = campaign_counts(Scope(campaign, organizer.partner_code))
     names = {partner.code: partner.name for partner in all_partners()}
     charts = {
-        "days": day_chart(counts.by_day),
+        "days": day_chart(counts.by_day, until=datetime.now(UTC).date() if campaign.is_live else None),
         "partners": bar_chart([(names.get(code, code) if code else None, n) for code, n in counts.by_source.items()]),
         "languages": bar_chart(list(counts.by_language.items())),
     }
