@@ -351,6 +351,14 @@ def test_a_language_the_service_does_not_have_is_refused(app, tmp_path):
     assert result.exit_code == 1 and "Nothing was loaded." in result.output
 
 
+def test_a_folder_stands_for_its_campaign_files(app, tmp_path):
+    write(tmp_path, "one.yaml", demo(slug="one"))
+    write(tmp_path, "two.yml", demo(slug="two"))
+    result = app.test_cli_runner().invoke(args=["campaigns", "check", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    assert "(one, live)" in result.output and "(two, live)" in result.output
+
+
 def test_the_load_command_changes_nothing_on_error(app, tmp_path):
     runner = app.test_cli_runner()
     broken = write(tmp_path, "broken.yaml", demo(slug="new-one", kind="survey"))

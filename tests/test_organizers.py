@@ -119,6 +119,7 @@ def test_a_campaign_can_be_closed_and_reopened(app, client, runner):
 def test_csv_export_opens_in_spreadsheets_and_defuses_formulas(runner, signed, tmp_path):
     result = invoke(runner, "export", "demo-petition", "--output", str(tmp_path / "export.csv"))
     assert result.exit_code == 0, result.output
+    assert f"Written to {tmp_path / 'export.csv'} (readable by you only)." in result.stderr
     written = (tmp_path / "export.csv").read_bytes()
     assert written.count(b"\r\n") == 4, "RFC 4180 line ends"
     rows = csv_rows(written.decode("utf-8"))
@@ -167,8 +168,8 @@ def test_exports_filter_by_partner_and_date(runner, signed):
     ("args", "message"),
     [
         (["no-such-campaign"], "no campaign named 'no-such-campaign'"),
-        (["demo-petition", "--since", "2026-13-45"], "'2026-13-45' does not match the format '%Y-%m-%d'"),
-        (["demo-petition", "--since", "yesterday"], "does not match the format"),
+        (["demo-petition", "--since", "2026-13-45"], "'2026-13-45': write the day as year-month-day, like 2026-11-21"),
+        (["demo-petition", "--since", "21/11/2026"], "'21/11/2026': write the day as year-month-day"),
         (["demo-petition", "--since", "2026-11-20", "--until", "2026-11-01"], "--since is after --until"),
         (["demo-petition", "--partner", "not-registered"], "no partner with code 'not-registered'"),
         (["demo-petition", "--format", "xlsx"], "'xlsx' is not one of"),
@@ -229,8 +230,11 @@ def test_a_supporter_is_erased_everywhere_and_counts_follow(app, client, runner,
     with app.app_context():
         assert db.session.scalar(select(Signature).where(Signature.given_name == "Ana")) is None
     again = invoke(runner, "supporters", "erase", "ana@example.org", "--yes")
-    assert again.exit_code == 0 and "Nothing is stored for that address." in again.output
+    assert again.exit_code == 0 and again.output == "Nothing is stored for that address.\n"
     assert invoke(runner, "supporters", "erase", "not-an-address", "--yes").exit_code == 1
+    # Told at once, not after being asked to confirm what cannot be done.
+    typo = invoke(runner, "supporters", "erase", "not-an-address", input="y\n")
+    assert typo.exit_code == 1 and "is not an email address" in typo.output and "cannot be undone" not in typo.output
     assert invoke(runner, "supporters", "erase", "ben@example.org", input="n\n").exit_code == 1
     assert action_count(app) == 2
 

@@ -109,18 +109,22 @@ def following_the_file(slug, here, filed):
 
 
 def paths_or_folder(paths):
-    return [Path(path) for path in paths] or campaign_files(current_app.config["CAMPAIGNS_DIR"])
+    """The files named, a folder named standing for its campaign files; without any, the campaigns folder."""
+    if not paths:
+        return campaign_files(current_app.config["CAMPAIGNS_DIR"])
+    return [found for path in map(Path, paths) for found in (campaign_files(path) if path.is_dir() else [path])]
 
 
 @campaigns_group.command("load")
-@click.argument("paths", nargs=-1, type=click.Path(dir_okay=False))
+@click.argument("paths", nargs=-1, type=click.Path())
 def load_command(paths):
-    """Load campaign files (default: the campaigns folder). All are checked first; on any error none is loaded."""
+    """Load campaign files or folders of them (default: the campaigns folder). All are checked
+    first; on any error none is loaded."""
     echo_report(load_or_exit(paths_or_folder(paths)))
 
 
 @campaigns_group.command("check")
-@click.argument("paths", nargs=-1, type=click.Path(dir_okay=False))
+@click.argument("paths", nargs=-1, type=click.Path())
 def check_command(paths):
     """Check campaign files without loading them; list text that falls back to the default language."""
     try:

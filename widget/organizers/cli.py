@@ -28,7 +28,22 @@ from widget.storage.models import Organizer
 
 supporters_group = AppGroup("supporters", help="Erase a supporter's data; expire old personal details.")
 organizers_group = AppGroup("organizers", help="Accounts for the organizers' dashboard.")
-DATE = click.DateTime(["%Y-%m-%d"])
+class Day(click.DateTime):
+    """A day written YYYY-MM-DD, and said so in plain words when it is not."""
+
+    name = "day"
+
+    def __init__(self):
+        super().__init__(["%Y-%m-%d"])
+
+    def convert(self, value, param, ctx):
+        try:
+            return super().convert(value, param, ctx)
+        except click.BadParameter:
+            self.fail(f"{value!r}: write the day as year-month-day, like 2026-11-21", param, ctx)
+
+
+DATE = Day()
 
 
 def find_campaign(slug):
@@ -69,6 +84,7 @@ def write_out(chunks, path, force=False):
         raise click.ClickException(f"{path} already exists: choose another name, or add --force") from error
     except OSError as error:
         raise click.ClickException(f"cannot write {path}: {error.strerror}") from error
+    click.echo(f"Written to {path} (readable by you only).", err=True)
 
 
 @click.command("list")
@@ -196,12 +212,15 @@ def erase_command(email, yes):
             # The question that follows would read its answer from the same file, and find none.
             raise click.UsageError("With the address coming from a file or a pipe, add --yes: "
                                    "flask --app widget supporters erase --yes - < request.txt")
+    with reported(privacy.PrivacyError):
+        privacy.checked_address(email)  # before asking to confirm what could not be done
     if not yes:
         click.confirm(f"Delete every signature given with {email}? This cannot be undone", abort=True)
     with reported(privacy.PrivacyError):
         removed = privacy.erase_supporter(email)
     if not removed:
         click.echo("Nothing is stored for that address.")
+        return
     for slug, count in removed.items():
         click.echo(f"{slug}: {count} signature{'s' if count != 1 else ''} deleted")
     click.echo(f"Removed {sum(removed.values())} in all.")

@@ -24,16 +24,21 @@ class PrivacyError(ValueError):
     """The request cannot be carried out as given; the message says why."""
 
 
+def checked_address(address):
+    """The address as it is stored (normalized); PrivacyError if it is none."""
+    try:
+        return validate_email(address, check_deliverability=False).normalized
+    except EmailNotValidError as error:
+        raise PrivacyError(f"{address!r} is not an email address") from error
+
+
 def erase_supporter(address):
     """Delete every signature given with this address, on every campaign; return {slug: count}.
 
     Counts go down with them: the person withdrew. Call reports are not touched; they never
     held anything that says who called.
     """
-    try:
-        normalized = validate_email(address, check_deliverability=False).normalized
-    except EmailNotValidError as error:
-        raise PrivacyError(f"{address!r} is not an email address") from error
+    normalized = checked_address(address)
     matches = or_(
         Signature.email_key == email_key(normalized),
         # Rows keyed before a change of secret key still carry the address itself.
