@@ -21,6 +21,8 @@ def password(widget_app):
     client = widget_app.test_client()
     for number, (lang, source) in enumerate([("es", "red-ca"), ("en", None), ("es", None)]):
         sign(client, lang=lang, source=source, email=f"person{number}@example.org")
+    # A name with no place to break, such as a pasted formula: the delivery list must still fit.
+    sign(client, email="long@example.org", given_name='=HYPERLINK("http://example.org/a-long-address")')
     backdate(widget_app, "person2@example.org", 5)
     output = widget_app.test_cli_runner().invoke(args=["organizers", "add", "olga"]).output
     return re.search(r"shown only now: (\S+)", output).group(1)
@@ -75,3 +77,6 @@ def test_every_dashboard_page_passes_axe_and_works_by_keyboard(page, widget_serv
     check(page, f"dashboard-not-found-{lang}")
     page.locator("h1 + p + p a").click()
     page.locator("table").wait_for()  # back to the campaigns
+
+    page.goto(f"{widget_server.url}/dashboard/campaigns/demo-petition/delivery.html?lang={lang}")
+    check(page, f"dashboard-delivery-{lang}")
