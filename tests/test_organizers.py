@@ -339,6 +339,13 @@ def test_the_dashboard_asks_to_sign_in_and_refuses_wrong_passwords(app, client, 
     assert focused_on_load(empty) == ["username"]  # the first field to correct, read out with its error
     forged = client.post("/dashboard/sign-in?lang=en", data={"username": "olga", "password": password})
     assert forged.status_code == 400 and "Please sign in again" in forged.get_data(as_text=True)
+    # With no cookie at all (blocked by the browser), the page says so, not that it was open too long.
+    cookieless = app.test_client()
+    token = csrf(cookieless.get("/dashboard/sign-in?lang=en"))
+    cookieless.delete_cookie("megafono_dashboard", path="/dashboard")
+    blocked = cookieless.post("/dashboard/sign-in?lang=en",
+                              data={"csrf_token": token, "username": "olga", "password": password})
+    assert blocked.status_code == 400 and "did not send back this site's cookie" in blocked.get_data(as_text=True)
     assert client.get("/dashboard/").status_code == 302
     assert sign_in(client, "olga", password).status_code == 302
     assert client.get("/dashboard/").status_code == 200

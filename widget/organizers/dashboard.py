@@ -172,7 +172,10 @@ def sign_in():
             return redirect(here("dashboard.campaigns"))
         failed = True
     status = 401 if failed else (400 if form.errors else 200)
-    return render_template("organizers/sign_in.html", form=form, failed=failed), status
+    # The form's token is checked against the session cookie: without the cookie (blocked, or
+    # refused over plain http when the site is https), it is no old page, and waiting won't help.
+    cookie_missing = request.method == "POST" and current_app.config["SESSION_COOKIE_NAME"] not in request.cookies
+    return render_template("organizers/sign_in.html", form=form, failed=failed, cookie_missing=cookie_missing), status
 
 
 @blueprint.post("/sign-out")
