@@ -337,6 +337,7 @@ def test_the_dashboard_asks_to_sign_in_and_refuses_wrong_passwords(app, client, 
     empty = sign_in(client, "", "", lang="es")
     assert empty.status_code == 400 and "Escriba su nombre de usuario." in empty.get_data(as_text=True)
     assert focused_on_load(empty) == ["username"]  # the first field to correct, read out with its error
+    assert "<footer" not in empty.get_data(as_text=True)  # no empty strip at the bottom of the page
     forged = client.post("/dashboard/sign-in?lang=en", data={"username": "olga", "password": password})
     assert forged.status_code == 400 and "Please sign in again" in forged.get_data(as_text=True)
     # With no cookie at all (blocked by the browser), the page says so, not that it was open too long.
