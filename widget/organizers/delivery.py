@@ -5,6 +5,9 @@ city), in the campaign's language, as CSV or as a page to print. Never an email 
 campaign promised to deliver one.
 """
 
+from datetime import UTC
+from datetime import datetime
+
 from flask import render_template
 from flask_babel import force_locale
 from sqlalchemy import select
@@ -64,4 +67,6 @@ def render_delivery_page(campaign, language=None):
             text=campaign.text(language),
             headings=[SUPPORTER_FIELDS[name].label for name in delivered_fields(campaign)],
             rows=list(delivery_rows(campaign)),
+            # The day it was made: a list handed over on paper is read long after.
+            made_on=datetime.now(UTC).date(),
         )
