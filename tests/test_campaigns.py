@@ -241,6 +241,12 @@ def test_a_call_targets_mistake_is_reported_against_its_own_kind_counted_from_on
         ("targets.fixed.#1.phone", "'12' is not a telephone number")]
 
 
+def test_yaml_merge_keys_still_work(tmp_path):
+    text = yaml.safe_dump(demo(slug="merged", know_your_rights=None), allow_unicode=True)
+    text += "know_your_rights:\n  <<: {hotline: '+1 202 555 0100'}\n  replace_default_rights: false\n"
+    assert read_campaign_file(write(tmp_path, "merged.yaml", text)).know_your_rights.hotline == "+1 202 555 0100"
+
+
 @pytest.mark.parametrize(
     ("text", "field", "message"),
     [
@@ -248,6 +254,8 @@ def test_a_call_targets_mistake_is_reported_against_its_own_kind_counted_from_on
         ("slug: a\naccent_color: #0b6e4f\n", "accent_color", "anything after an unquoted # is a comment"),
         ("slug: a\ngoal: 5\ngoal: 6\n", "line 3", "YAML syntax: 'goal' is written twice in one block; keep one"),
         ("slug: a\nshare: Firme: ahora\n", "line 2", "(text with ': ' in it goes in quotes)"),
+        ("slug: a\n? [b, c]\n: d\n", "line 2", "YAML syntax: found unhashable key"),
+        ("base: &base {goal: 5}\nsettings:\n  <<: *base\n  goal: 6\n  goal: 7\n", "line 5", "'goal' is written twice"),
     ],
 )
 def test_yaml_surprises_are_explained(tmp_path, text, field, message):

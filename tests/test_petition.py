@@ -886,6 +886,15 @@ def test_behind_a_proxy_our_public_origin_is_recognized(database_url):
     close_database(app)
 
 
+@pytest.mark.parametrize(("host", "status"), [
+    ("localhost", 200), ("example.org:8000", 200), ("[::1]:8000", 200), ("203.0.113.5", 200),
+    ("a:xyz", 400), ("x:99999", 400), ("[::1", 400), ("a b", 400),
+])
+def test_a_host_that_is_no_web_address_is_refused(client, host, status):
+    """Links, share addresses and QR codes are made from the Host header when no public address is set."""
+    assert client.get("/embed/demo-petition", headers={"Host": host}).status_code == status
+
+
 def test_the_public_base_url_is_accepted_as_our_origin(app, client):
     app.config["BASE_URL"] = "https://act.example.org"
     token = form_token(client.get("/embed/demo-petition"))

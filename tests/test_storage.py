@@ -254,7 +254,7 @@ def test_setup_refuses_a_broken_campaign_folder_without_loading_anything(empty_d
     app = make_app(empty_database_url, CAMPAIGNS_DIR=str(tmp_path))
     result = app.test_cli_runner().invoke(args=["setup"])
     assert result.exit_code == 1
-    assert "broken.yaml: default_language: Field required" in result.output
+    assert "broken.yaml: default_language: is required" in result.output
     with app.app_context():
         assert db.session.query(Campaign).count() == 0
     close_database(app)

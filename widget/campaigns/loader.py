@@ -65,11 +65,19 @@ def campaign_files(directory):
 class CampaignFileLoader(yaml.SafeLoader):
     """YAML's safe loader, but a setting written twice is a mistake, not the last one winning."""
 
+    MERGE = "tag:yaml.org,2002:merge"
+
     def construct_mapping(self, node, deep=False):
         seen = set()
         for key_node, _ in node.value:
+            if key_node.tag == self.MERGE:
+                continue  # `<<: *defaults` brings settings in; the loader merges those itself
             key = self.construct_object(key_node, deep=deep)
-            if key in seen:
+            try:
+                repeated = key in seen
+            except TypeError:
+                break  # a list or a mapping as a key: the safe loader's own error says where
+            if repeated:
                 raise yaml.constructor.ConstructorError(
                     None, None, f"'{key}' is written twice in one block; keep one", key_node.start_mark)
             seen.add(key)

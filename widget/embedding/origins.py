@@ -34,13 +34,14 @@ def sent_origin(text):
 
 
 def requested_origin():
-    """The origin the request was sent to, from its Host header (behind a proxy, from
-    X-Forwarded-Host and X-Forwarded-Proto); None if a client made that no web address."""
+    """The origin the request was sent to, from its Host header (and, behind a proxy, its
+    X-Forwarded-Proto); None if a client made that no web address. Werkzeug gives a Host it
+    finds malformed as an empty host (older releases raised ValueError on reading the address)."""
     try:
-        scheme, host_url = request.scheme, request.host_url
+        scheme, host, host_url = request.scheme, request.host, request.host_url
     except ValueError:
         return None
-    return sent_origin(host_url) if scheme in DEFAULT_PORTS else None
+    return sent_origin(host_url) if host and scheme in DEFAULT_PORTS else None
 
 
 def refuse_a_host_that_is_no_address():
