@@ -193,12 +193,14 @@ def test_a_file_changed_in_the_same_deploy_as_migration_0010_may_close_its_campa
     ("changes", "field", "message"),
     [
         ({"slug": "Not A Slug"}, "slug", "'Not A Slug': use lower-case letters, digits and hyphens only"),
-        ({"kind": "poll"}, "kind", "'poll': use one of 'petition' or 'call'"),
-        ({"status": "open"}, "status", "'open': use one of 'draft', 'live' or 'closed'"),
+        ({"kind": "poll"}, "kind", "'poll': use 'petition' or 'call'"),
+        ({"status": "open"}, "status", "'open': use 'draft', 'live' or 'closed'"),
         ({"colour": "#fff"}, "colour", "'colour' is not a setting here"),
         ({"kidn": "petition"}, "kidn", "'kidn' is not a setting here (did you mean 'kind'?)"),
         ({"goal": "1,000"}, "goal", "'1,000': write a whole number without commas"),
-        ({"goal": 0}, "goal", "greater than or equal to 1"),
+        ({"goal": 0}, "goal", "0: use 1 or more"),
+        ({"organizer": ""}, "organizer", "is empty"),
+        ({"targets": "us-congress"}, "targets", "'us-congress': should be a block of settings"),
         ({"accent_color": "red"}, "accent_color", "write a colour as # and six hex digits, in quotes"),
         ({"organizer": None}, "organizer", "is required"),
         ({"content__en__title": "x" * 301}, "content.en.title", "at most 300 characters"),
@@ -236,6 +238,14 @@ def test_a_call_targets_mistake_is_reported_against_its_own_kind_counted_from_on
                                          "put the time in quotes, like '09:00'"),
     ]
     data = yaml.safe_load(DEMO_WHITE_HOUSE.read_text())
+    data["targets"]["fixed"][0]["name"] = {"es": 3}  # one text per language was meant: no word that it is not text
+    data["targets"]["lookup"] = "us-congress"
+    assert problems_for(write(tmp_path, "white-house.yaml", data)) == [
+        ("targets.fixed", "give either lookup or fixed, not both")]
+    del data["targets"]["lookup"]
+    assert problems_for(write(tmp_path, "white-house.yaml", data)) == [
+        ("targets.fixed.#1.name.es", "should be text: YAML read this as 3; put it in quotes")]
+    data = yaml.safe_load(DEMO_WHITE_HOUSE.read_text())
     data["targets"]["fixed"][0]["phone"] = "12"
     assert problems_for(write(tmp_path, "white-house.yaml", data)) == [
         ("targets.fixed.#1.phone", "'12' is not a telephone number")]
@@ -251,7 +261,7 @@ def test_yaml_merge_keys_still_work(tmp_path):
     ("text", "field", "message"),
     [
         ("", "(file)", "is empty"),
-        ("slug: a\naccent_color: #0b6e4f\n", "accent_color", "anything after an unquoted # is a comment"),
+        ("slug: a\naccent_color: #0b6e4f\n", "accent_color", "if a # follows on that line, YAML took the rest"),
         ("slug: a\ngoal: 5\ngoal: 6\n", "line 3", "YAML syntax: 'goal' is written twice in one block; keep one"),
         ("slug: a\nshare: Firme: ahora\n", "line 2", "(text with ': ' in it goes in quotes)"),
         ("slug: a\n? [b, c]\n: d\n", "line 2", "YAML syntax: found unhashable key"),
@@ -357,6 +367,11 @@ def test_a_language_the_service_does_not_have_is_refused(app, tmp_path):
     assert f"error: {path}: content.eng: this service has no language 'eng' (it has en, es)" in result.output
     result = app.test_cli_runner().invoke(args=["campaigns", "load", str(path)])
     assert result.exit_code == 1 and "Nothing was loaded." in result.output
+    # A draft may be written in a language whose interface is still being translated.
+    draft = yaml.safe_load(path.read_text())
+    draft["status"] = "draft"
+    result = app.test_cli_runner().invoke(args=["campaigns", "check", str(write(tmp_path, "draft.yaml", draft))])
+    assert result.exit_code == 0, result.output
 
 
 def test_a_folder_stands_for_its_campaign_files(app, tmp_path):

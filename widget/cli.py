@@ -128,7 +128,7 @@ def load_command(paths):
 def check_command(paths):
     """Check campaign files without loading them; list text that falls back to the default language."""
     try:
-        definitions = read_campaign_files(paths_or_folder(paths))
+        definitions = read_campaign_files(paths_or_folder(paths), current_app.config["LANGUAGES"])
     except CampaignFileError as error:
         for problem in error.problems:
             click.echo(f"error: {problem}", err=True)

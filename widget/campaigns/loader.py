@@ -8,7 +8,6 @@ from pathlib import Path
 
 import yaml
 from flask import current_app
-from flask import has_app_context
 from pydantic import ValidationError
 from sqlalchemy import select
 
@@ -84,8 +83,9 @@ class CampaignFileLoader(yaml.SafeLoader):
         return super().construct_mapping(node, deep=deep)
 
 
-def read_campaign_file(path):
-    """Parse and validate one file; raise CampaignFileError naming the file, field and problem."""
+def read_campaign_file(path, languages=None):
+    """Parse and validate one file; raise CampaignFileError naming the file, field and problem.
+    With the service's `languages`, a live campaign may be written only in those."""
     name = str(path)
     try:
         raw = Path(path).read_bytes()
@@ -113,29 +113,29 @@ def read_campaign_file(path):
     except ValidationError as error:
         raise CampaignFileError([Problem(name, *problem) for problem in plain_problems(error)]) from error
     problems = [Problem(name, where, message) for where, message in content_problems(definition)]
-    problems += [Problem(name, where, message) for where, message in language_problems(definition)]
+    problems += [Problem(name, where, message) for where, message in language_problems(definition, languages)]
     if problems:
         raise CampaignFileError(problems)
     return definition
 
 
-def language_problems(definition):
-    """A block of text in a language the service has no interface in (a typo such as `eng`, or a
-    language whose catalog is yet to come: TRANSLATING.md) would never be shown: its visitors
-    would get another language without a word. Known only with the app's languages at hand."""
-    if not has_app_context():
+def language_problems(definition, languages):
+    """A live campaign's text in a language the service has no interface in (a typo such as
+    `eng`) would never be shown: its visitors would get another language without a word. A draft
+    may be written in a language whose catalog is still to come (TRANSLATING.md)."""
+    if languages is None or definition.status != "live":
         return []
-    offered = current_app.config["LANGUAGES"]
-    return [(f"content.{language}", f"this service has no language '{language}' (it has {', '.join(offered)})")
-            for language in definition.content if language not in offered]
+    return [(f"content.{language}", f"this service has no language '{language}' (it has {', '.join(languages)}); "
+                                    "another language comes with its own catalog: see TRANSLATING.md")
+            for language in definition.content if language not in languages]
 
 
-def read_campaign_files(paths):
+def read_campaign_files(paths, languages=None):
     """Validate every file, gathering every problem; return (path, definition) pairs."""
     definitions, problems, seen = [], [], {}
     for path in paths:
         try:
-            definition = read_campaign_file(path)
+            definition = read_campaign_file(path, languages)
         except CampaignFileError as error:
             problems.extend(error.problems)
             continue
@@ -161,7 +161,7 @@ def load_campaign_files(paths):
 
     Submissions are never touched: a campaign keeps its id, so its signatures and count stay.
     """
-    definitions = read_campaign_files(paths)
+    definitions = read_campaign_files(paths, current_app.config["LANGUAGES"])
     existing = {
         campaign.slug: campaign
         for campaign in db.session.scalars(

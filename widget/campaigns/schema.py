@@ -252,9 +252,9 @@ def card_problems(definition):
             f"{CARD_RIGHTS - len(DEFAULT_RIGHTS)}, or set replace_default_rights and list them all",
         ))
     languages = set(definition.content) if definition.status == "live" else {definition.default_language}
-    for number, right in enumerate(card.rights):
+    for number, right in enumerate(card.rights, start=1):
         for language in sorted(languages - set(right)):
-            problems.append((f"know_your_rights.rights.{number}", f"has no '{language}' text"))
+            problems.append((f"know_your_rights.rights.#{number}", f"has no '{language}' text"))
     return problems
 
 
