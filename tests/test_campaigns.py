@@ -374,6 +374,11 @@ def test_a_language_the_service_does_not_have_is_refused(app, tmp_path):
     assert result.exit_code == 0, result.output
 
 
+def test_a_folder_without_campaign_files_says_so(app, tmp_path):
+    result = app.test_cli_runner().invoke(args=["campaigns", "check", str(tmp_path)])
+    assert result.exit_code == 1 and "no campaign files (*.yaml, *.yml) there" in result.output
+
+
 def test_a_folder_stands_for_its_campaign_files(app, tmp_path):
     write(tmp_path, "one.yaml", demo(slug="one"))
     write(tmp_path, "two.yml", demo(slug="two"))

@@ -395,9 +395,9 @@ def test_the_dashboard_shows_counts_and_exports(client, runner, signed):
     assert delivery.status_code == 200 and "Hernández Ñúñez" in delivery.get_data(as_text=True)
     # Dated, since paper is read long after; and offered in each of the campaign's languages.
     today = datetime.now(UTC).date()
-    assert f"Lista del {format_date(today, format='medium', locale='es_419')}" in delivery.get_data(as_text=True)
+    assert f"Lista al {format_date(today, format='medium', locale='es_419')}" in delivery.get_data(as_text=True)
     english = client.get("/dashboard/campaigns/demo-petition/delivery.html?language=en").get_data(as_text=True)
-    assert '<html lang="en">' in english and "List of" in english
+    assert '<html lang="en">' in english and "List as of" in english
     links = [link["href"] for link in page.select("a[href*=delivery]")]
     assert "/dashboard/campaigns/demo-petition/delivery.html?lang=es&language=en" in links
 

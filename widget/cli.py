@@ -127,8 +127,11 @@ def load_command(paths):
 @click.argument("paths", nargs=-1, type=click.Path())
 def check_command(paths):
     """Check campaign files without loading them; list text that falls back to the default language."""
+    files = paths_or_folder(paths)
+    if not files:
+        raise click.ClickException("no campaign files (*.yaml, *.yml) there")
     try:
-        definitions = read_campaign_files(paths_or_folder(paths), current_app.config["LANGUAGES"])
+        definitions = read_campaign_files(files, current_app.config["LANGUAGES"])
     except CampaignFileError as error:
         for problem in error.problems:
             click.echo(f"error: {problem}", err=True)

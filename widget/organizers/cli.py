@@ -28,6 +28,8 @@ from widget.storage.models import Organizer
 
 supporters_group = AppGroup("supporters", help="Erase a supporter's data; expire old personal details.")
 organizers_group = AppGroup("organizers", help="Accounts for the organizers' dashboard.")
+
+
 class Day(click.DateTime):
     """A day written YYYY-MM-DD, and said so in plain words when it is not."""
 

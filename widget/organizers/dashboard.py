@@ -265,10 +265,11 @@ def delivery_list(slug, file_format):
     if current_organizer().partner_code is not None:
         abort(403)  # what the target receives is the organizers' to hand over
     try:
+        language = delivery.delivery_language(campaign, request.args.get("language"))
         if file_format == "html":
-            return delivery.render_delivery_page(campaign, request.args.get("language"))
-        return download(delivery.delivery_csv(campaign, request.args.get("language")), MEDIA_TYPES["csv"],
-                        f"{campaign.slug}-delivery.csv")
+            return delivery.render_delivery_page(campaign, language)
+        return download(delivery.delivery_csv(campaign, language), MEDIA_TYPES["csv"],
+                        f"{campaign.slug}-delivery-{language}.csv")
     except delivery.DeliveryError:
         abort(404)
 

@@ -57,7 +57,8 @@ LARGEST_FORM = 4096
 
 ENCODED_FORM = "application/x-www-form-urlencoded"
 
-#: Headers of Flask's answer that are not the same for every signature: the rate-limit counts.
+#: Headers of Flask's answer that would not be the same for every signature: rate-limit counts,
+#: which the limiter is set not to send (widget/security/limits.py), left out should it ever.
 PER_REQUEST_HEADERS = ("x-ratelimit-", "retry-after")
 
 

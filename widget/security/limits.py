@@ -52,7 +52,7 @@ COUNTED = "megafono.limits_counted"
 def init_app(app):
     """One limiter per app (Flask-Limiter keeps its state on the instance), wrapped around the views."""
     limiter = Limiter(
-        requests_client, app=app, headers_enabled=False, strategy="moving-window",
+        request_client_key, app=app, headers_enabled=False, strategy="moving-window",
         key_prefix=app.config["RATE_LIMIT_KEY_PREFIX"],
         storage_uri=app.config["REDIS_URL"] or memory_storage_uri(),
         # A Redis outage must not take petitions down with it: count in memory until it is back.
@@ -129,7 +129,7 @@ def network_of(address):
     return str(ipaddress.IPv6Network((parsed, 64), strict=False).network_address) + "/64"
 
 
-def requests_client():
+def request_client_key():
     return client_key(request.environ)
 
 
@@ -145,7 +145,7 @@ def campaign_and_email():
     if "limit_key" not in g:
         switching = request.form.get("step") == SWITCH_LANGUAGE
         g.limit_key = None if switching else email_limit_key(
-            request.view_args.get("slug"), posted_email(request.form.get("email", "")), requests_client())
+            request.view_args.get("slug"), posted_email(request.form.get("email", "")), request_client_key())
     return g.limit_key
 
 
