@@ -5,6 +5,7 @@ from urllib.parse import urlsplit
 
 from flask import abort
 from flask import current_app
+from flask import g
 from flask import request
 
 #: What a campaign file or a partner may list as a site: scheme and host, no path.
@@ -35,8 +36,15 @@ def sent_origin(text):
 
 def requested_origin():
     """The origin the request was sent to, from its Host header (and, behind a proxy, its
-    X-Forwarded-Proto); None if a client made that no web address. Werkzeug gives a Host it
-    finds malformed as an empty host (older releases raised ValueError on reading the address)."""
+    X-Forwarded-Proto); None if a client made that no web address. Worked out once per request:
+    every request Flask answers asks first (`refuse_a_host_that_is_no_address`)."""
+    if "requested_origin" not in g:
+        g.requested_origin = origin_of_request()
+    return g.requested_origin
+
+
+def origin_of_request():
+    # Werkzeug gives a Host it finds malformed as an empty host (older releases raised ValueError).
     try:
         scheme, host, host_url = request.scheme, request.host, request.host_url
     except ValueError:

@@ -217,13 +217,14 @@ def visible_campaign(slug):
 def campaign_page(campaign, form, status=200):
     organizer = current_organizer()
     counts = campaign_counts(Scope(campaign, organizer.partner_code))
-    names = {partner.code: partner.name for partner in all_partners()}
+    partners = {partner.code: partner for partner in all_partners()}
     charts = {
         "days": day_chart(counts.by_day, until=datetime.now(UTC).date() if campaign.is_live else None),
-        "partners": bar_chart([(names.get(code, code) if code else None, n) for code, n in counts.by_source.items()]),
+        "partners": bar_chart([(partners[code].name if code in partners else code, n)
+                               for code, n in counts.by_source.items()]),
         "languages": bar_chart(list(counts.by_language.items())),
     }
-    partner = find_partner(organizer.partner_code)
+    partner = partners.get(organizer.partner_code)
     return render_template(
         "organizers/campaign.html", campaign=campaign, counts=counts, charts=charts, form=form,
         partner=partner, may_deliver=organizer.partner_code is None,

@@ -57,11 +57,6 @@ LARGEST_FORM = 4096
 
 ENCODED_FORM = "application/x-www-form-urlencoded"
 
-#: Headers of Flask's answer that would not be the same for every signature: rate-limit counts,
-#: which the limiter is set not to send (widget/security/limits.py), left out should it ever.
-PER_REQUEST_HEADERS = ("x-ratelimit-", "retry-after")
-
-
 @dataclass(frozen=True)
 class Kept:
     signing: Signing
@@ -147,8 +142,7 @@ class QuickSignatures:
 
         def capture(status, headers, exc_info=None):
             if environ.get(SIGNED_AS) is not None and status.startswith("303") and keepable(headers):
-                answered.update(status=status, headers=[
-                    (name, value) for name, value in headers if not name.lower().startswith(PER_REQUEST_HEADERS)])
+                answered.update(status=status, headers=list(headers))
             return start_response(status, headers, exc_info)
 
         # What the view reads is at least this recent.
@@ -183,9 +177,9 @@ def read_small_form(environ, largest_allowed):
 
 
 def keepable(headers):
-    """An answer the same for every signature at one address, once PER_REQUEST_HEADERS are
-    left out: no cookie, not compressed (the redirect is too small to be), and no nonce in its
-    policy (the redirect has no styles), which would be given out again."""
+    """An answer the same for every signature at one address (the limiter sends no per-request
+    counts: widget/security/limits.py): no cookie, not compressed (the redirect is too small to
+    be), and no nonce in its policy (the redirect has no styles), which would be given out again."""
     if any(name.lower() in ("set-cookie", "content-encoding") for name, _ in headers):
         return False
     return not any(STYLE_NONCE.search(value) for name, value in headers if name.lower() == "content-security-policy")
