@@ -21,6 +21,7 @@ from tests.test_call import single_district_zip
 from tests.test_call import start
 from widget.campaigns.loader import campaign_files
 from widget.campaigns.loader import load_campaign_files
+from widget.errors import wait_before_trying_again
 from widget.security.limits import LIMITER
 from widget.security.limits import SweptMemoryStorage
 
@@ -54,7 +55,7 @@ def test_one_address_sending_too_often_gets_a_spanish_429_in_the_frame(limited):
     refused = sign(client, email="person3@example.org")
     assert refused.status_code == 429
     page = refused.get_data(as_text=True)
-    assert "No se guardó nada" in page and '<html lang="es">' in page
+    assert "No se guardó nada. Espere un minuto e inténtelo de nuevo." in page and '<html lang="es">' in page
     assert "frame-ancestors *" in refused.headers["Content-Security-Policy"]
     assert refused.headers["Retry-After"] == "60"  # the limit's window, whoever else is counted in it
     assert action_count(app) == 3
@@ -73,6 +74,7 @@ def test_one_email_from_one_address_on_one_campaign_is_limited(limited):
         assert sign(client, email="Same.Person@example.org").status_code < 400
     refused = sign(client, email="same.person@EXAMPLE.org", lang="en")
     assert refused.status_code == 429 and refused.headers["Retry-After"] == "3600"  # the limit's window
+    assert "Nothing was saved. Please wait an hour and try again." in refused.get_data(as_text=True)
     assert sign(client, email="someone.else@example.org").status_code < 400
     assert action_count(app) == 2
 
@@ -145,6 +147,22 @@ def test_password_guessing_is_slowed(limited):
         assert client.post("/dashboard/sign-in", data={"username": "x", "password": "y"}).status_code == 400
     refused = client.post("/dashboard/sign-in?lang=es", data={"username": "x", "password": "y"})
     assert refused.status_code == 429 and "frame-ancestors 'none'" in refused.headers["Content-Security-Policy"]
+    # A sign-in saves nothing anyone typed, so the page only says how long to wait.
+    page = refused.get_data(as_text=True)
+    assert "Espere un minuto e inténtelo de nuevo." in page and "No se guardó" not in page
+
+
+@pytest.mark.parametrize(("seconds", "english", "spanish"), [
+    (1, "Please wait a minute and try again.", "Espere un minuto e inténtelo de nuevo."),
+    (61, "Please wait 2 minutes and try again.", "Espere 2 minutos e inténtelo de nuevo."),
+    (60 * 60, "Please wait an hour and try again.", "Espere una hora e inténtelo de nuevo."),
+    (24 * 60 * 60, "Please wait 24 hours and try again.", "Espere 24 horas e inténtelo de nuevo."),
+])
+def test_a_429_says_how_long_the_limits_window_is(limited, seconds, english, spanish):
+    app = limited()
+    for language, expected in (("en", english), ("es", spanish)):
+        with app.test_request_context(f"/embed/demo-petition?lang={language}"):
+            assert str(wait_before_trying_again(seconds)) == expected
 
 
 def test_with_redis_every_server_shares_the_count(limited):

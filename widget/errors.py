@@ -1,6 +1,7 @@
 """Error pages in the supporter's language. A database outage is a 503 the service recovers from."""
 
 import logging
+from math import ceil
 
 from flask import g
 from flask import jsonify
@@ -8,6 +9,7 @@ from flask import make_response
 from flask import render_template
 from flask import request
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from flask_limiter.errors import RateLimitExceeded
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import OperationalError
@@ -32,10 +34,7 @@ PAGES = {
         _l("That was too much text"),
         _l("What you sent is too long for this form. Please shorten it and try again."),
     ),
-    429: (
-        _l("That was a lot of tries in a short time"),
-        _l("Nothing was saved. Please wait a few minutes and try again."),
-    ),
+    429: (_l("That was a lot of tries in a short time"), _l("Please wait a few minutes and try again.")),
     500: (_l("Something went wrong on our side"), _l("Please try again in a few minutes.")),
     # NOTE: oEmbed asked for a format other than JSON (XML, say), which this service does not offer.
     501: (_l("Not available in this format"), _l("This address answers in JSON only.")),
@@ -51,6 +50,7 @@ DASHBOARD_PAGES = {
 
 #: After a form was sent, the supporter needs to know where their action stands.
 UNAVAILABLE_AFTER_POST = _l("Nothing was saved, so it is safe to try again in a few minutes.")
+NOTHING_SAVED = _l("Nothing was saved.")
 
 
 #: SQLite's words for a database it cannot use right now (as opposed to a bug in a query).
@@ -87,9 +87,11 @@ def outage_found(error, environ):
     return True
 
 
-def error_page(status):
-    """A translated error page (or JSON for the API) with this status."""
-    title, message = PAGES.get(status, PAGES[500])
+def error_page(status, message=None):
+    """A translated error page (or JSON for the API) with this status, and its own message if
+    given."""
+    title, usual_message = PAGES.get(status, PAGES[500])
+    message = message or usual_message
     if status == 503 and request.method == "POST":
         message = UNAVAILABLE_AFTER_POST
     if request.path.startswith("/api/") or request.path in ("/healthz", "/oembed"):
@@ -97,7 +99,7 @@ def error_page(status):
         # Readable from any site, like the answers: the loader must see a 404 as a 404.
         response.headers["Access-Control-Allow-Origin"] = "*"
         return response
-    if request.path == "/dashboard" or request.path.startswith("/dashboard/"):
+    if is_dashboard(request.path):
         title, message = DASHBOARD_PAGES.get(status, (title, message))
         return make_response(render_template("organizers/error.html", title=title, message=message), status)
     if request.path.startswith("/embed/") and not g.get("frame_ancestors"):
@@ -109,15 +111,40 @@ def error_page(status):
 
 def http_error(error):
     """Werkzeug's HTTP errors (404, 405, 413, ...) as our own translated pages."""
+    if isinstance(error, RateLimitExceeded):
+        return limit_reached(error)
     response = error_page(error.code or 500)
     # Keep what the exception knows beyond its status, such as Allow on a 405.
     for name, value in error.get_headers():
         if name.lower() != "content-type":
             response.headers[name] = value
-    if isinstance(error, RateLimitExceeded):
-        # The limit's whole window: when the oldest try in it was made is nobody else's business.
-        response.headers["Retry-After"] = str(error.limit.limit.get_expiry())
     return response
+
+
+def limit_reached(error):
+    """A 429 that says how long to wait: the limit's whole window, in the page and in
+    Retry-After. When the oldest try in it was made is nobody else's business."""
+    window = error.limit.limit.get_expiry()
+    message = wait_before_trying_again(window)
+    if not is_dashboard(request.path):
+        message = f"{NOTHING_SAVED} {message}"
+    response = error_page(429, message)
+    response.headers["Retry-After"] = str(window)
+    return response
+
+
+def wait_before_trying_again(seconds):
+    """"Please wait N minutes (or hours) and try again", rounded up."""
+    if seconds < 60 * 60:
+        minutes = max(1, ceil(seconds / 60))
+        return ngettext("Please wait a minute and try again.", "Please wait %(num)s minutes and try again.",
+                        minutes)
+    hours = ceil(seconds / (60 * 60))
+    return ngettext("Please wait an hour and try again.", "Please wait %(num)s hours and try again.", hours)
+
+
+def is_dashboard(path):
+    return path == "/dashboard" or path.startswith("/dashboard/")
 
 
 def database_unavailable(error):
