@@ -4,22 +4,33 @@ phone, and signing in, reading the charts and asking for an export work by keybo
 import re
 
 import pytest
+import yaml
 
 from tests.browser.conftest import axe_violations
 from tests.browser.conftest import screenshot
+from tests.conftest import DEMO_CAMPAIGNS
 from tests.conftest import sign
 from tests.test_organizers import backdate
+from widget.campaigns.loader import load_campaign_files
 from widget.embedding.partners import add_partner
 
 LANGUAGES = ["es", "en"]
 
 
 @pytest.fixture
-def password(widget_app):
+def password(widget_app, tmp_path):
+    # A title with no place to break (a hashtag, say): the list of campaigns must still fit.
+    long_title = yaml.safe_load((DEMO_CAMPAIGNS / "demo-petition.yaml").read_text())
+    long_title["slug"] = "long-title"
+    for language in ("es", "en"):
+        long_title["content"][language]["title"] = "#NingunaFamiliaSeparadaNiDetenidaSinDebidoProceso"
+    (tmp_path / "long-title.yaml").write_text(yaml.safe_dump(long_title, allow_unicode=True))
     with widget_app.app_context():
         add_partner("red-ca", "Red de Apoyo California")
+        add_partner("coalicion", "CoaliciónDeOrganizacionesComunitariasDelValleCentral")
+        load_campaign_files([tmp_path / "long-title.yaml"])
     client = widget_app.test_client()
-    for number, (lang, source) in enumerate([("es", "red-ca"), ("en", None), ("es", None)]):
+    for number, (lang, source) in enumerate([("es", "red-ca"), ("en", None), ("es", None), ("es", "coalicion")]):
         sign(client, lang=lang, source=source, email=f"person{number}@example.org")
     # A name with no place to break, such as a pasted formula: the delivery list must still fit.
     sign(client, email="long@example.org", given_name='=HYPERLINK("http://example.org/a-long-address")')
