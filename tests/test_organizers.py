@@ -580,3 +580,38 @@ def test_nothing_personal_is_reachable_signed_out(client, signed):
                  "/dashboard/campaigns/demo-petition/delivery.html", "/dashboard/campaigns/demo-petition/delivery.csv"):
         response = client.get(path)
         assert response.status_code == 302 and "@example.org" not in response.get_data(as_text=True), path
+
+
+def test_signing_in_leads_back_to_the_dashboard_page_asked_for(app, client, runner):
+    password = make_account(runner, "olga")
+    asked = client.get("/dashboard/campaigns/demo-petition?lang=es")
+    assert asked.headers["Location"] == "/dashboard/sign-in?lang=es&next=/dashboard/campaigns/demo-petition"
+    # Switching language on the way keeps where it leads.
+    form = client.get(asked.headers["Location"])
+    english = 'href="/dashboard/sign-in?next=/dashboard/campaigns/demo-petition&amp;lang=en"'
+    assert english in form.get_data(as_text=True)
+    signed = client.post(asked.headers["Location"],
+                         data={"csrf_token": csrf(form), "username": "olga", "password": password})
+    assert signed.headers["Location"] == "/dashboard/campaigns/demo-petition?lang=es"
+
+
+@pytest.mark.parametrize(("wanted", "lands_on"), [
+    ("/dashboard/campaigns/demo-petition/delivery.csv", "/dashboard/campaigns/demo-petition/delivery.csv?lang=en"),
+    ("/dashboard/campaigns/demo-petition/export", "/dashboard/campaigns/demo-petition?lang=en"),
+    ("https://evil.example/dashboard/", "/dashboard/?lang=en"),
+    ("//evil.example/dashboard/", "/dashboard/?lang=en"),
+    ("/dashboard/../embed/demo-petition", "/dashboard/?lang=en"),
+    ("/dashboard//evil.example/", "/dashboard/?lang=en"),
+    ("/dashboard/sign-out", "/dashboard/?lang=en"),
+    # Rebuilt from the route: nothing it holds reaches the headers as it was written.
+    ("/dashboard/campaigns/demo-petition\r\nSet-Cookie: x=1",
+     "/dashboard/campaigns/demo-petition%0D%0ASet-Cookie:%20x=1?lang=en"),
+    ("/dashboard/campaigns/" + "a" * 5000, "/dashboard/?lang=en"),
+    ("", "/dashboard/?lang=en"),
+])
+def test_signing_in_leads_only_to_the_dashboards_own_pages(client, runner, wanted, lands_on):
+    password = make_account(runner, "olga")
+    page = client.get("/dashboard/sign-in?lang=en")
+    signed = client.post("/dashboard/sign-in", query_string={"lang": "en", "next": wanted},
+                         data={"csrf_token": csrf(page), "username": "olga", "password": password})
+    assert signed.status_code == 302 and signed.headers["Location"] == lands_on

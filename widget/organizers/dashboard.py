@@ -26,6 +26,8 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from sqlalchemy import func
 from sqlalchemy import select
+from werkzeug.exceptions import HTTPException
+from werkzeug.routing import RoutingException
 from wtforms import DateField
 from wtforms import Form
 from wtforms import PasswordField
@@ -131,9 +133,46 @@ def signed_in(view):
     @wraps(view)
     def wrapper(*args, **kwargs):
         if current_organizer() is None:
-            return redirect(here("dashboard.sign_in"))
+            wanted = request.path if request.endpoint in RETURNABLE else None
+            return redirect(here("dashboard.sign_in", next=wanted))
         return view(*args, **kwargs)
     return wrapper
+
+
+#: The pages signing in may lead back to, and how long such an address can be (a slug is at most 80).
+RETURNABLE = {"dashboard.campaign", "dashboard.export", "dashboard.delivery_list"}
+MAX_PAGE_ADDRESS = 200
+
+
+def shown_again(endpoint, values):
+    """A page to show again (after signing in, or in another language): the same, except that an
+    export leads to its campaign's page, since its address would download again."""
+    if endpoint == "dashboard.export":
+        return "dashboard.campaign", {"slug": values["slug"]}
+    return endpoint, dict(values)
+
+
+def page_after_sign_in(wanted):
+    """The dashboard page an organizer asked for before signing in, else the campaigns. The
+    address is rebuilt from the dashboard's own routes, so no other site or page can be slipped
+    in through the sign-in link."""
+    if isinstance(wanted, str) and wanted.startswith("/dashboard/") and len(wanted) <= MAX_PAGE_ADDRESS:
+        try:
+            endpoint, values = current_app.url_map.bind("localhost").match(wanted, method="GET")
+        except (HTTPException, RoutingException):
+            endpoint = None
+        if endpoint in RETURNABLE:
+            endpoint, values = shown_again(endpoint, values)
+            return here(endpoint, **values)
+    return here("dashboard.campaigns")
+
+
+def language_address(code):
+    """This dashboard page in another language; the sign-in page keeps where signing in leads."""
+    endpoint, values = shown_again(request.endpoint, request.view_args or {})
+    if request.endpoint == "dashboard.sign_in":
+        values["next"] = request.args.get("next")
+    return url_for(endpoint, **values, lang=code)
 
 
 FORMAT_NAMES = {"csv": _l("Spreadsheet (CSV)"), "json": _l("OSDI data (JSON)")}
@@ -145,6 +184,7 @@ def dashboard_helpers():
     signed_in_now = current_organizer() is not None
     return {
         "here": here,
+        "language_address": language_address,
         "signed_in": signed_in_now,
         "sign_out_form": SignOutForm() if signed_in_now else None,
         "status_names": STATUS_NAMES,
@@ -169,7 +209,7 @@ def sign_in():
             session.permanent = True
             session["organizer_id"], session["check"] = organizer.id, session_check(organizer)
             session["since"] = int(time.time())
-            return redirect(here("dashboard.campaigns"))
+            return redirect(page_after_sign_in(request.args.get("next")))
         failed = True
     status = 401 if failed else (400 if form.errors else 200)
     # The form's token is checked against the session cookie: without the cookie (blocked, or
