@@ -165,6 +165,31 @@ def test_the_most_a_campaign_file_allows_keeps_every_heading_and_the_help_line(s
         assert render.fit_link(card, layout)
 
 
+def explanations(blocks):
+    """The explanations' blocks among a card's text (each under its right's heading)."""
+    return [block for block in blocks if block.colour == "soft" and block.lines != ["…"]]
+
+
+@pytest.mark.parametrize("language", ["es", "en"])
+def test_explanations_are_shown_only_at_a_size_a_phone_can_show(sqlite_app, language):
+    """A card is seen on a phone at about a third of its width. The demo's six rights with their
+    explanations fit a square only in text too small to read there: it shows their headings,
+    large; the story, which fills the screen, keeps the explanations."""
+    card = content(sqlite_app, language)
+    square = render.fit_text(card, LAYOUTS["square"])
+    assert explanations(square) == []
+    assert [block.badge for block in square if block.badge] == [str(n) for n in range(1, len(card.rights) + 1)]
+    assert min(block.typeface.size for block in square if block.badge) >= 36
+    story = render.fit_text(card, LAYOUTS["story"])
+    assert len(explanations(story)) == len(card.rights)
+    # A campaign with less to say keeps its explanations on the square too, at a readable size.
+    short = content(sqlite_app, language, rights=card.rights[:2])
+    for card_format in ("square", "story"):
+        shown = explanations(render.fit_text(short, LAYOUTS[card_format]))
+        assert len(shown) == 2
+        assert min(block.typeface.size for block in shown) >= 0.8 * LAYOUTS[card_format].smallest_with_details - 1
+
+
 def test_a_card_too_full_for_every_right_says_some_were_left_out(sqlite_app):
     long_heading = " ".join(["Derecho con un título muy largo"] * 4)
     card = content(sqlite_app, "es", rights=tuple(Right(f"{long_heading} {n}", "") for n in range(CARD_RIGHTS)))

@@ -22,7 +22,7 @@ from widget.phones import readable
 
 #: Bump with any change to widget/graphics/render.py that changes the picture, so every card is
 #: drawn again (its address changes with it, so caches let go of the old one).
-RENDERER_VERSION = 2
+RENDERER_VERSION = 3
 
 
 @dataclass(frozen=True)

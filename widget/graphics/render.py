@@ -53,6 +53,10 @@ class Layout:
     link: Box  # the short link under the QR code
     largest: int  # the largest size for a right's heading
     details: bool  # room for each right's explanation, not only its heading
+    #: The smallest heading size explanations are shown with (their text is 0.8 of it). A card is
+    #: shown on a phone at about a third of its width: a post in a feed must be read at a glance,
+    #: while a story fills the screen and is paused on to read.
+    smallest_with_details: int = 30
     link_under_code: bool = True  # the link is centred under the QR code (else it leads the footer)
 
 
@@ -67,7 +71,7 @@ LAYOUTS = {
     ),
     "story": Layout(
         (1080, 1920), text=Box(84, 250, 996, 1190), footer=Box(84, 1214, 996, 1330), qr=(390, 1354, 300),
-        link=Box(84, 1672, 996, 1720), largest=48, details=True,
+        link=Box(84, 1672, 996, 1720), largest=48, details=True, smallest_with_details=26,
     ),
 }
 FORMATS = tuple(LAYOUTS)
@@ -190,7 +194,8 @@ def height_of(blocks):
 def largest_fitting(content, layout, details, rights, more):
     """The blocks at the largest size that fits, or None. Smaller text always fits where larger
     text does, so the size can be found by halving the range rather than trying each one."""
-    low, high, best = 0, SIZES.index(layout.largest), None
+    smallest = SIZES.index(layout.smallest_with_details) if details else 0
+    low, high, best = smallest, SIZES.index(layout.largest), None
     while low <= high:
         middle = (low + high) // 2
         blocks = text_blocks(content, layout, SIZES[middle], details, rights, more)
@@ -202,7 +207,8 @@ def largest_fitting(content, layout, details, rights, more):
 
 
 def fit_text(content, layout):
-    """The largest text that fits the box; then, if need be, headings only; then fewer rights,
+    """The largest text that fits the box, explanations shown only at a size a phone can show;
+    then, if need be, headings only; then fewer rights,
     with "…" in place of those left out. Rights whose heading the font cannot draw are skipped."""
     every_right = [right for right in content.rights if drawable(right.heading)]
     for details in ((True, False) if layout.details else (False,)):
