@@ -56,6 +56,21 @@ def test_the_default_database_is_a_sqlite_file_in_the_instance_folder(environmen
     assert app.config["SQLALCHEMY_DATABASE_URI"] == f"sqlite:///{Path(app.instance_path) / 'megafono.sqlite3'}"
 
 
+@pytest.mark.parametrize("zone", ["Nowhere/City", "../../etc/passwd", "utc", "America/New York", "x" * 300])
+def test_a_time_zone_that_does_not_exist_stops_the_service_with_a_clear_message(environment, zone):
+    environment.setenv("MEGAFONO_SECRET_KEY", "x")
+    environment.setenv("MEGAFONO_TIME_ZONE", zone)
+    with pytest.raises(ConfigurationError, match="MEGAFONO_TIME_ZONE is .* not a time zone's name"):
+        create_app()
+
+
+def test_the_time_zone_comes_from_the_environment(environment):
+    environment.setenv("MEGAFONO_SECRET_KEY", "x")
+    assert create_app().config["TIME_ZONE"] == "UTC"
+    environment.setenv("MEGAFONO_TIME_ZONE", "America/Chicago")
+    assert create_app().config["TIME_ZONE"] == "America/Chicago"
+
+
 def test_production_without_a_secret_key_stops_with_a_clear_message(environment):
     with pytest.raises(ConfigurationError, match="MEGAFONO_SECRET_KEY is not set"):
         create_app()

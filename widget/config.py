@@ -4,6 +4,8 @@ import os
 import secrets
 from datetime import timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfoNotFoundError
 
 import click
 from sqlalchemy.engine import make_url
@@ -71,6 +73,9 @@ def load_config(app, test_config=None):
         # How long a worker answers a kept widget page before asking the database whether its
         # campaign (count, status, text) or partner has changed (widget/embedding/rendered.py).
         PAGE_RECHECK_SECONDS=float(environ.get("MEGAFONO_PAGE_RECHECK_SECONDS") or 1),
+        # Where organizers' days begin and end: the dashboard's days, its export dates, the
+        # delivery list's date and the command line's --since and --until (an IANA name).
+        TIME_ZONE=environ.get("MEGAFONO_TIME_ZONE") or "UTC",
         # After this many days `supporters expire` blanks a signature's personal details.
         RETENTION_DAYS=int(environ.get("MEGAFONO_RETENTION_DAYS") or 365),
         # Only the organizers' dashboard has a session; the widget never sets a cookie.
@@ -96,6 +101,7 @@ def load_config(app, test_config=None):
         app.config["SESSION_COOKIE_SECURE"] = (app.config["BASE_URL"] or "").startswith("https://")
     if not app.config["SECRET_KEY"]:
         app.config["SECRET_KEY"] = development_secret_key(app)
+    check_time_zone(app.config["TIME_ZONE"])
     if app.config["ENVIRONMENT"] != "development" and not app.config["BASE_URL"] and not app.config.get("TESTING"):
         app.logger.warning(
             "MEGAFONO_BASE_URL is not set: absolute links (embed code, oEmbed, share links) will use "
@@ -144,6 +150,16 @@ def engine_options(url):
         "pool_timeout": 5,
         "connect_args": {"connect_timeout": 5},
     }
+
+
+def check_time_zone(name):
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError, OSError) as error:
+        raise ConfigurationError(
+            f"MEGAFONO_TIME_ZONE is {name!r}, which is not a time zone's name. Use one such as "
+            "America/New_York, America/Los_Angeles or UTC."
+        ) from error
 
 
 def development_secret_key(app):

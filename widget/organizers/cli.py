@@ -2,8 +2,6 @@
 
 import os
 import sys
-from datetime import UTC
-from datetime import datetime
 from datetime import timedelta
 
 import click
@@ -20,6 +18,7 @@ from widget.files import write_atomically
 from widget.organizers import accounts
 from widget.organizers import delivery
 from widget.organizers import privacy
+from widget.organizers.days import today
 from widget.organizers.exports import EXPORTS
 from widget.organizers.reports import campaign_counts
 from widget.organizers.scope import Scope
@@ -108,7 +107,7 @@ def list_campaigns_command(partner, days):
             click.echo(f"  partners:  {listed((source or '(no code)', n) for source, n in counts.by_source.items())}")
             click.echo(f"  languages: {listed(counts.by_language.items())}")
             if days:
-                first = datetime.now(UTC).date() - timedelta(days=days - 1)
+                first = today() - timedelta(days=days - 1)
                 click.echo(f"  days:      {listed((day, n) for day, n in counts.by_day if day >= first)}")
 
 
@@ -159,8 +158,8 @@ def reopen_command(slug):
 @click.option("--format", "file_format", type=click.Choice(sorted(EXPORTS)), default="csv", show_default=True,
               help="csv (opens in Excel and LibreOffice) or json (OSDI signatures or outreaches).")
 @click.option("--partner", help="Only this partner's supporters who asked for its updates.")
-@click.option("--since", type=DATE, help="From this day (YYYY-MM-DD, UTC).")
-@click.option("--until", type=DATE, help="To the end of this day (YYYY-MM-DD, UTC).")
+@click.option("--since", type=DATE, help="From this day (YYYY-MM-DD, in MEGAFONO_TIME_ZONE).")
+@click.option("--until", type=DATE, help="To the end of this day (YYYY-MM-DD, in MEGAFONO_TIME_ZONE).")
 @click.option("--output", "-o", default="-", show_default=True, help="File to write (readable by you only), or -.")
 @click.option("--force", is_flag=True, help="Overwrite the output file if it exists.")
 def export_command(slug, file_format, partner, since, until, output, force):

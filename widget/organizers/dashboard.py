@@ -7,8 +7,6 @@ SameSite=Strict, HttpOnly) and Flask-WTF's CSRF tokens on every form that change
 import hashlib
 import hmac
 import time
-from datetime import UTC
-from datetime import datetime
 from functools import wraps
 
 from babel.dates import format_date
@@ -48,6 +46,8 @@ from widget.organizers import accounts
 from widget.organizers import delivery
 from widget.organizers.charts import bar_chart
 from widget.organizers.charts import day_chart
+from widget.organizers.days import today
+from widget.organizers.days import zone_label
 from widget.organizers.exports import EXPORTS
 from widget.organizers.exports import MEDIA_TYPES
 from widget.organizers.reports import action_total
@@ -185,6 +185,7 @@ def dashboard_helpers():
     return {
         "here": here,
         "language_address": language_address,
+        "zone_label": zone_label,
         "signed_in": signed_in_now,
         "sign_out_form": SignOutForm() if signed_in_now else None,
         "status_names": STATUS_NAMES,
@@ -259,7 +260,7 @@ def campaign_page(campaign, form, status=200):
     counts = campaign_counts(Scope(campaign, organizer.partner_code))
     partners = {partner.code: partner for partner in all_partners()}
     charts = {
-        "days": day_chart(counts.by_day, until=datetime.now(UTC).date() if campaign.is_live else None),
+        "days": day_chart(counts.by_day, until=today() if campaign.is_live else None),
         "partners": bar_chart([(partners[code].name if code in partners else code, n)
                                for code, n in counts.by_source.items()]),
         "languages": bar_chart(list(counts.by_language.items())),

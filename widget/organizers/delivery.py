@@ -5,8 +5,6 @@ city), in the campaign's language, as CSV or as a page to print. Never an email 
 campaign promised to deliver one.
 """
 
-from datetime import UTC
-from datetime import datetime
 
 from flask import render_template
 from flask_babel import force_locale
@@ -14,6 +12,7 @@ from sqlalchemy import select
 
 from widget.extensions import db
 from widget.forms import SUPPORTER_FIELDS
+from widget.organizers.days import today
 from widget.organizers.exports import csv_chunks
 from widget.storage.models import Signature
 
@@ -68,5 +67,5 @@ def render_delivery_page(campaign, language=None):
             headings=[SUPPORTER_FIELDS[name].label for name in delivered_fields(campaign)],
             rows=list(delivery_rows(campaign)),
             # The day it was made: a list handed over on paper is read long after.
-            made_on=datetime.now(UTC).date(),
+            made_on=today(),
         )

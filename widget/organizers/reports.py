@@ -7,6 +7,7 @@ from sqlalchemy import func
 from sqlalchemy import select
 
 from widget.extensions import db
+from widget.organizers.days import counts_by_day
 from widget.organizers.scope import Scope
 
 
@@ -21,12 +22,11 @@ class Counts:
 def campaign_counts(scope: Scope):
     """How many actions the scope covers, broken down three ways (most first; days in order)."""
     rows = scope.rows().order_by(None).subquery()
-    by_day = sorted((as_date(day), count) for day, count in grouped(day_of(rows.c.created_at)))
     return Counts(
         total=action_total(scope),
         by_source=dict(grouped(rows.c.source)),
         by_language=dict(grouped(rows.c.language)),
-        by_day=by_day,
+        by_day=counts_by_day(rows.c.created_at),
     )
 
 
@@ -43,14 +43,3 @@ def counts_by_source(scope: Scope):
 def grouped(column):
     query = select(column, func.count()).group_by(column).order_by(func.count().desc(), column)
     return db.session.execute(query).all()
-
-
-def day_of(column):
-    """The UTC calendar day of a stored moment, on either database."""
-    if db.engine.dialect.name == "postgresql":
-        return func.date(func.timezone("UTC", column))
-    return func.date(column)
-
-
-def as_date(value):
-    return value if isinstance(value, date) else date.fromisoformat(str(value)[:10])

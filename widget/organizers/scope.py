@@ -1,14 +1,12 @@
 """Who is asking, and so which supporters' rows a query may return."""
 
 from dataclasses import dataclass
-from datetime import UTC
 from datetime import date
-from datetime import datetime
-from datetime import time
 from datetime import timedelta
 
 from sqlalchemy import select
 
+from widget.organizers.days import start_of
 from widget.storage.models import CallReport
 from widget.storage.models import Campaign
 from widget.storage.models import Signature
@@ -54,7 +52,3 @@ class Scope:
 
 def action_model(campaign):
     return CallReport if campaign.kind == "call" else Signature
-
-
-def start_of(day):
-    return datetime.combine(day, time.min, tzinfo=UTC)
