@@ -160,9 +160,11 @@ def test_password_guessing_is_slowed(limited):
 ])
 def test_a_429_says_how_long_the_limits_window_is(limited, seconds, english, spanish):
     app = limited()
-    for language, expected in (("en", english), ("es", spanish)):
+    for language, expected, nothing_saved in (("en", english, "Nothing was saved. "),
+                                              ("es", spanish, "No se guardó nada. ")):
         with app.test_request_context(f"/embed/demo-petition?lang={language}"):
-            assert str(wait_before_trying_again(seconds)) == expected
+            assert str(wait_before_trying_again(seconds)) == nothing_saved + expected
+            assert str(wait_before_trying_again(seconds, saves=False)) == expected
 
 
 def test_with_redis_every_server_shares_the_count(limited):

@@ -56,7 +56,8 @@ def test_the_default_database_is_a_sqlite_file_in_the_instance_folder(environmen
     assert app.config["SQLALCHEMY_DATABASE_URI"] == f"sqlite:///{Path(app.instance_path) / 'megafono.sqlite3'}"
 
 
-@pytest.mark.parametrize("zone", ["Nowhere/City", "../../etc/passwd", "utc", "America/New York", "x" * 300])
+@pytest.mark.parametrize("zone", ["Nowhere/City", "../../etc/passwd", "utc", "America/New York", "x" * 300,
+                                  "localtime", "Factory"])
 def test_a_time_zone_that_does_not_exist_stops_the_service_with_a_clear_message(environment, zone):
     environment.setenv("MEGAFONO_SECRET_KEY", "x")
     environment.setenv("MEGAFONO_TIME_ZONE", zone)

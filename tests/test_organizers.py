@@ -587,39 +587,43 @@ def test_nothing_personal_is_reachable_signed_out(client, signed):
         assert response.status_code == 302 and "@example.org" not in response.get_data(as_text=True), path
 
 
-def test_signing_in_leads_back_to_the_dashboard_page_asked_for(app, client, runner):
+def test_signing_in_leads_back_to_the_campaign_asked_for(app, client, runner):
     password = make_account(runner, "olga")
     asked = client.get("/dashboard/campaigns/demo-petition?lang=es")
-    assert asked.headers["Location"] == "/dashboard/sign-in?lang=es&next=/dashboard/campaigns/demo-petition"
+    assert asked.headers["Location"] == "/dashboard/sign-in?lang=es&campaign=demo-petition"
     # Switching language on the way keeps where it leads.
     form = client.get(asked.headers["Location"])
-    english = 'href="/dashboard/sign-in?next=/dashboard/campaigns/demo-petition&amp;lang=en"'
-    assert english in form.get_data(as_text=True)
+    assert 'href="/dashboard/sign-in?campaign=demo-petition&amp;lang=en"' in form.get_data(as_text=True)
     signed = client.post(asked.headers["Location"],
                          data={"csrf_token": csrf(form), "username": "olga", "password": password})
     assert signed.headers["Location"] == "/dashboard/campaigns/demo-petition?lang=es"
+    # A download leads to its campaign's page: one started from the sign-in page would look as if
+    # signing in had failed.
+    client.post("/dashboard/sign-out", data={"csrf_token": csrf(client.get("/dashboard/"))})
+    for download in ("delivery.csv?language=en", "delivery.html", "export?file_format=json"):
+        asked = client.get(f"/dashboard/campaigns/demo-petition/{download}")
+        assert asked.headers["Location"] == "/dashboard/sign-in?lang=en&campaign=demo-petition", download
 
 
-@pytest.mark.parametrize(("wanted", "lands_on"), [
-    ("/dashboard/campaigns/demo-petition/delivery.csv", "/dashboard/campaigns/demo-petition/delivery.csv?lang=en"),
-    ("/dashboard/campaigns/demo-petition/export", "/dashboard/campaigns/demo-petition?lang=en"),
-    ("https://evil.example/dashboard/", "/dashboard/?lang=en"),
-    ("//evil.example/dashboard/", "/dashboard/?lang=en"),
-    ("/dashboard/../embed/demo-petition", "/dashboard/?lang=en"),
-    ("/dashboard//evil.example/", "/dashboard/?lang=en"),
-    ("/dashboard/sign-out", "/dashboard/?lang=en"),
-    # Rebuilt from the route: nothing it holds reaches the headers as it was written.
-    ("/dashboard/campaigns/demo-petition\r\nSet-Cookie: x=1",
-     "/dashboard/campaigns/demo-petition%0D%0ASet-Cookie:%20x=1?lang=en"),
-    ("/dashboard/campaigns/" + "a" * 5000, "/dashboard/?lang=en"),
-    ("", "/dashboard/?lang=en"),
+@pytest.mark.parametrize("campaign", [
+    "https://evil.example/", "//evil.example", "../embed/demo-petition", "demo-petition/../../x",
+    "demo-petition\r\nSet-Cookie: x=1", "Demo-Petition", "a" * 81, "", "demo-petition/export",
 ])
-def test_signing_in_leads_only_to_the_dashboards_own_pages(client, runner, wanted, lands_on):
+def test_signing_in_leads_only_to_a_campaigns_page(client, runner, campaign):
     password = make_account(runner, "olga")
     page = client.get("/dashboard/sign-in?lang=en")
-    signed = client.post("/dashboard/sign-in", query_string={"lang": "en", "next": wanted},
+    signed = client.post("/dashboard/sign-in", query_string={"lang": "en", "campaign": campaign},
                          data={"csrf_token": csrf(page), "username": "olga", "password": password})
-    assert signed.status_code == 302 and signed.headers["Location"] == lands_on
+    assert signed.status_code == 302 and signed.headers["Location"] == "/dashboard/?lang=en"
+
+
+def test_signing_in_to_a_campaign_that_does_not_exist_says_so_in_the_dashboard(client, runner):
+    password = make_account(runner, "olga")
+    page = client.get("/dashboard/sign-in?lang=es&campaign=no-such-campaign")
+    signed = client.post("/dashboard/sign-in?lang=es&campaign=no-such-campaign",
+                         data={"csrf_token": csrf(page), "username": "olga", "password": password})
+    assert signed.headers["Location"] == "/dashboard/campaigns/no-such-campaign?lang=es"
+    assert client.get(signed.headers["Location"]).status_code == 404
 
 
 def signed_at(app, moments):
@@ -650,14 +654,28 @@ def days_counted(app):
 def test_days_are_counted_in_the_services_time_zone(database_url, zone, days):
     moments = [datetime(2026, 12, 6, 18, 29, tzinfo=UTC), datetime(2026, 12, 7, 7, 30, tzinfo=UTC),
                datetime(2026, 12, 7, 8, 30, tzinfo=UTC), datetime(2026, 12, 7, 18, 31, tzinfo=UTC)]
+    check_days(database_url, zone, moments, days, date(2026, 12, 7))
+
+
+def test_the_day_summer_time_ends_has_25_hours(database_url):
+    """On 1 November 2026 California's clocks go back at 2 a.m.: its day runs 07:00 to 08:00
+    UTC the next day, an hour longer than the day before."""
+    moments = [datetime(2026, 11, 1, 6, 59, tzinfo=UTC), datetime(2026, 11, 1, 7, 0, tzinfo=UTC),
+               datetime(2026, 11, 2, 7, 30, tzinfo=UTC), datetime(2026, 11, 2, 8, 0, tzinfo=UTC)]
+    days = [("2026-10-31", 1), ("2026-11-01", 2), ("2026-11-02", 1)]
+    check_days(database_url, "America/Los_Angeles", moments, days, date(2026, 11, 1))
+
+
+def check_days(database_url, zone, moments, days, exported_day):
+    """Signatures at these moments fall on these days, in the dashboard and in an export of one day."""
     with demo_app(database_url, TIME_ZONE=zone) as app:
         signed_at(app, moments)
         by_day, campaign = days_counted(app)
         assert [(day.isoformat(), count) for day, count in by_day] == days
         # An export's days are the same days: the one that ends at midnight there.
         with app.app_context():
-            first_day = db.session.scalars(Scope(campaign, None, date(2026, 12, 7), date(2026, 12, 7)).rows()).all()
-            assert len(first_day) == dict(days).get("2026-12-07", 0)
+            exported = db.session.scalars(Scope(campaign, None, exported_day, exported_day).rows()).all()
+            assert len(exported) == dict(days)[exported_day.isoformat()]
 
 
 def test_the_dashboard_says_in_which_time_zone_its_days_begin(database_url, runner):
@@ -666,4 +684,4 @@ def test_the_dashboard_says_in_which_time_zone_its_days_begin(database_url, runn
         client = app.test_client()
         sign_in(client, "olga", make_account(app.test_cli_runner(), "olga"), lang="es")
         page = client.get("/dashboard/campaigns/demo-petition?lang=es").get_data(as_text=True)
-        assert page.count("Cada día empieza a medianoche, en la zona horaria America/Los Angeles.") == 2
+        assert page.count("Los días empiezan a la medianoche (zona horaria America/Los Angeles).") == 2

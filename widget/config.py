@@ -3,9 +3,9 @@
 import os
 import secrets
 from datetime import timedelta
+from functools import cache
 from pathlib import Path
-from zoneinfo import ZoneInfo
-from zoneinfo import ZoneInfoNotFoundError
+from zoneinfo import available_timezones
 
 import click
 from sqlalchemy.engine import make_url
@@ -153,13 +153,22 @@ def engine_options(url):
 
 
 def check_time_zone(name):
-    try:
-        ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError, OSError) as error:
+    """A zone's IANA name, spelled as the database spells it (not `localtime`, which would differ
+    from one server to the next)."""
+    if name not in time_zone_names():
         raise ConfigurationError(
             f"MEGAFONO_TIME_ZONE is {name!r}, which is not a time zone's name. Use one such as "
             "America/New_York, America/Los_Angeles or UTC."
-        ) from error
+        )
+
+
+#: Names some systems' time zone files have that are not zones of a place.
+NOT_PLACES = {"localtime", "Factory", "posixrules"}
+
+
+@cache
+def time_zone_names():
+    return available_timezones() - NOT_PLACES
 
 
 def development_secret_key(app):

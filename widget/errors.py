@@ -34,7 +34,10 @@ PAGES = {
         _l("That was too much text"),
         _l("What you sent is too long for this form. Please shorten it and try again."),
     ),
-    429: (_l("That was a lot of tries in a short time"), _l("Please wait a few minutes and try again.")),
+    429: (
+        _l("That was a lot of tries in a short time"),
+        _l("Nothing was saved. Please wait a few minutes and try again."),
+    ),
     500: (_l("Something went wrong on our side"), _l("Please try again in a few minutes.")),
     # NOTE: oEmbed asked for a format other than JSON (XML, say), which this service does not offer.
     501: (_l("Not available in this format"), _l("This address answers in JSON only.")),
@@ -50,7 +53,6 @@ DASHBOARD_PAGES = {
 
 #: After a form was sent, the supporter needs to know where their action stands.
 UNAVAILABLE_AFTER_POST = _l("Nothing was saved, so it is safe to try again in a few minutes.")
-NOTHING_SAVED = _l("Nothing was saved.")
 
 
 #: SQLite's words for a database it cannot use right now (as opposed to a bug in a query).
@@ -91,6 +93,8 @@ def error_page(status, message=None):
     """A translated error page (or JSON for the API) with this status, and its own message if
     given."""
     title, usual_message = PAGES.get(status, PAGES[500])
+    if is_dashboard(request.path):
+        title, usual_message = DASHBOARD_PAGES.get(status, (title, usual_message))
     message = message or usual_message
     if status == 503 and request.method == "POST":
         message = UNAVAILABLE_AFTER_POST
@@ -100,7 +104,6 @@ def error_page(status, message=None):
         response.headers["Access-Control-Allow-Origin"] = "*"
         return response
     if is_dashboard(request.path):
-        title, message = DASHBOARD_PAGES.get(status, (title, message))
         return make_response(render_template("organizers/error.html", title=title, message=message), status)
     if request.path.startswith("/embed/") and not g.get("frame_ancestors"):
         # Shown inside a partner's iframe: a translated message, not the browser's
@@ -125,21 +128,23 @@ def limit_reached(error):
     """A 429 that says how long to wait: the limit's whole window, in the page and in
     Retry-After. When the oldest try in it was made is nobody else's business."""
     window = error.limit.limit.get_expiry()
-    message = wait_before_trying_again(window)
-    if not is_dashboard(request.path):
-        message = f"{NOTHING_SAVED} {message}"
-    response = error_page(429, message)
+    response = error_page(429, wait_before_trying_again(window, saves=not is_dashboard(request.path)))
     response.headers["Retry-After"] = str(window)
     return response
 
 
-def wait_before_trying_again(seconds):
-    """"Please wait N minutes (or hours) and try again", rounded up."""
+def wait_before_trying_again(seconds, saves=True):
+    """"Please wait N minutes (or hours) and try again", rounded up; after a form that saves what
+    supporters send, first that nothing was saved."""
+    minutes, hours = max(1, ceil(seconds / 60)), ceil(seconds / (60 * 60))
+    if saves and seconds < 60 * 60:
+        return ngettext("Nothing was saved. Please wait a minute and try again.",
+                        "Nothing was saved. Please wait %(num)s minutes and try again.", minutes)
+    if saves:
+        return ngettext("Nothing was saved. Please wait an hour and try again.",
+                        "Nothing was saved. Please wait %(num)s hours and try again.", hours)
     if seconds < 60 * 60:
-        minutes = max(1, ceil(seconds / 60))
-        return ngettext("Please wait a minute and try again.", "Please wait %(num)s minutes and try again.",
-                        minutes)
-    hours = ceil(seconds / (60 * 60))
+        return ngettext("Please wait a minute and try again.", "Please wait %(num)s minutes and try again.", minutes)
     return ngettext("Please wait an hour and try again.", "Please wait %(num)s hours and try again.", hours)
 
 

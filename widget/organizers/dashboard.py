@@ -24,8 +24,6 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from sqlalchemy import func
 from sqlalchemy import select
-from werkzeug.exceptions import HTTPException
-from werkzeug.routing import RoutingException
 from wtforms import DateField
 from wtforms import Form
 from wtforms import PasswordField
@@ -37,6 +35,7 @@ from wtforms.validators import Length
 from wtforms.validators import Optional
 
 from widget.campaigns import PUBLIC_STATUSES
+from widget.campaigns import SLUG
 from widget.embedding.partners import all_partners
 from widget.embedding.partners import find_partner
 from widget.extensions import db
@@ -133,45 +132,29 @@ def signed_in(view):
     @wraps(view)
     def wrapper(*args, **kwargs):
         if current_organizer() is None:
-            wanted = request.path if request.endpoint in RETURNABLE else None
-            return redirect(here("dashboard.sign_in", next=wanted))
+            # A campaign's page, or one of its downloads, leads to that page after signing in.
+            return redirect(here("dashboard.sign_in", campaign=kwargs.get("slug")))
         return view(*args, **kwargs)
     return wrapper
 
 
-#: The pages signing in may lead back to, and how long such an address can be (a slug is at most 80).
-RETURNABLE = {"dashboard.campaign", "dashboard.export", "dashboard.delivery_list"}
-MAX_PAGE_ADDRESS = 200
-
-
-def shown_again(endpoint, values):
-    """A page to show again (after signing in, or in another language): the same, except that an
-    export leads to its campaign's page, since its address would download again."""
-    if endpoint == "dashboard.export":
-        return "dashboard.campaign", {"slug": values["slug"]}
-    return endpoint, dict(values)
-
-
-def page_after_sign_in(wanted):
-    """The dashboard page an organizer asked for before signing in, else the campaigns. The
-    address is rebuilt from the dashboard's own routes, so no other site or page can be slipped
-    in through the sign-in link."""
-    if isinstance(wanted, str) and wanted.startswith("/dashboard/") and len(wanted) <= MAX_PAGE_ADDRESS:
-        try:
-            endpoint, values = current_app.url_map.bind("localhost").match(wanted, method="GET")
-        except (HTTPException, RoutingException):
-            endpoint = None
-        if endpoint in RETURNABLE:
-            endpoint, values = shown_again(endpoint, values)
-            return here(endpoint, **values)
+def page_after_sign_in(slug):
+    """The page of the campaign an organizer asked for before signing in (not a download: one
+    started from the sign-in page would look as if signing in had failed), else the campaigns.
+    Only a slug is carried, so no other site or page can be slipped in through the sign-in link."""
+    if isinstance(slug, str) and SLUG.fullmatch(slug):
+        return here("dashboard.campaign", slug=slug)
     return here("dashboard.campaigns")
 
 
 def language_address(code):
-    """This dashboard page in another language; the sign-in page keeps where signing in leads."""
-    endpoint, values = shown_again(request.endpoint, request.view_args or {})
-    if request.endpoint == "dashboard.sign_in":
-        values["next"] = request.args.get("next")
+    """This dashboard page in another language. An export's address would download again, so it
+    leads to its campaign's page; the sign-in page keeps where signing in leads."""
+    endpoint, values = request.endpoint, dict(request.view_args or {})
+    if endpoint == "dashboard.export":
+        endpoint, values = "dashboard.campaign", {"slug": values["slug"]}
+    if endpoint == "dashboard.sign_in":
+        values["campaign"] = request.args.get("campaign")
     return url_for(endpoint, **values, lang=code)
 
 
@@ -210,7 +193,7 @@ def sign_in():
             session.permanent = True
             session["organizer_id"], session["check"] = organizer.id, session_check(organizer)
             session["since"] = int(time.time())
-            return redirect(page_after_sign_in(request.args.get("next")))
+            return redirect(page_after_sign_in(request.args.get("campaign")))
         failed = True
     status = 401 if failed else (400 if form.errors else 200)
     # The form's token is checked against the session cookie: without the cookie (blocked, or

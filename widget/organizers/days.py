@@ -2,33 +2,25 @@
 (MEGAFONO_TIME_ZONE, UTC unless set), while the database keeps every moment in UTC."""
 
 from collections import Counter
-from datetime import UTC
-from datetime import date
 from datetime import datetime
 from datetime import time
-from functools import cache
 from zoneinfo import ZoneInfo
 
 from flask import current_app
 from sqlalchemy import Integer
 from sqlalchemy import cast
 from sqlalchemy import func
-from sqlalchemy import select
 
 from widget.extensions import db
 
-#: SQLite has no time zones: it counts moments in quarter hours, which every zone's offset from
-#: UTC is made of, and each quarter hour is then put on its day here.
+#: Moments are counted per quarter hour, which every zone's offset from UTC is made of, and each
+#: quarter hour is put on its day here: one way on both databases, with Python's time zones
+#: (SQLite has none, and PostgreSQL's own may not know the same names or rules).
 QUARTER_HOUR = 15 * 60
 
 
 def service_zone():
-    return zone_named(current_app.config["TIME_ZONE"])
-
-
-@cache
-def zone_named(name):
-    return ZoneInfo(name)
+    return ZoneInfo(current_app.config["TIME_ZONE"])  # ZoneInfo keeps each zone it has read
 
 
 def zone_label():
@@ -45,19 +37,16 @@ def start_of(day):
     return datetime.combine(day, time.min, tzinfo=service_zone())
 
 
-def counts_by_day(moments):
-    """How many of a query's rows fall on each day, in order: (day, count) pairs. `moments` is
-    the column of a subquery holding when each happened."""
-    zone = current_app.config["TIME_ZONE"]
+def quarter_hour_of(moments):
+    """The quarter hour since 1970 (UTC) that a stored moment falls in, on either database."""
     if db.engine.dialect.name == "postgresql":
-        return sorted(grouped(func.date(func.timezone(zone, moments))))
-    if zone == "UTC":
-        return sorted((date.fromisoformat(day), count) for day, count in grouped(func.date(moments)))
-    days = Counter()
-    for quarter, count in grouped(cast(func.strftime("%s", moments), Integer) // QUARTER_HOUR):
-        days[datetime.fromtimestamp(int(quarter) * QUARTER_HOUR, UTC).astimezone(service_zone()).date()] += count
+        return func.floor(func.extract("epoch", moments) / QUARTER_HOUR)
+    return cast(func.strftime("%s", moments), Integer) // QUARTER_HOUR
+
+
+def days_of(quarter_counts):
+    """(quarter hour, count) pairs as (day, count) pairs, in order of day."""
+    zone, days = service_zone(), Counter()
+    for quarter, count in quarter_counts:
+        days[datetime.fromtimestamp(int(quarter) * QUARTER_HOUR, zone).date()] += count
     return sorted(days.items())
-
-
-def grouped(expression):
-    return db.session.execute(select(expression, func.count()).group_by(expression)).all()

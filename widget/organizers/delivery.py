@@ -5,7 +5,6 @@ city), in the campaign's language, as CSV or as a page to print. Never an email 
 campaign promised to deliver one.
 """
 
-
 from flask import render_template
 from flask_babel import force_locale
 from sqlalchemy import select

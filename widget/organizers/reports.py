@@ -7,7 +7,8 @@ from sqlalchemy import func
 from sqlalchemy import select
 
 from widget.extensions import db
-from widget.organizers.days import counts_by_day
+from widget.organizers.days import days_of
+from widget.organizers.days import quarter_hour_of
 from widget.organizers.scope import Scope
 
 
@@ -26,7 +27,7 @@ def campaign_counts(scope: Scope):
         total=action_total(scope),
         by_source=dict(grouped(rows.c.source)),
         by_language=dict(grouped(rows.c.language)),
-        by_day=counts_by_day(rows.c.created_at),
+        by_day=days_of(grouped(quarter_hour_of(rows.c.created_at))),
     )
 
 
