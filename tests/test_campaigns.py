@@ -135,6 +135,29 @@ def test_a_campaign_live_from_the_command_line_is_held_to_a_live_files_rules(app
     assert status_of(app) == "live"
 
 
+def test_a_campaign_in_a_language_the_service_lacks_cannot_be_reopened(app, tmp_path):
+    """A closed campaign may be written in a language the service does not offer yet; live, its
+    text there would never be shown, so neither `reopen` nor a later load lets it be live so."""
+    runner = app.test_cli_runner()
+    in_french = demo(status="closed")
+    in_french["content"]["fr"] = in_french["content"]["en"]
+    with app.app_context():
+        load_campaign_files([write(tmp_path, "demo-petition.yaml", in_french)])
+    refused = runner.invoke(args=["campaigns", "reopen", "demo-petition"])
+    assert refused.exit_code == 1 and status_of(app) == "closed"
+    assert ("demo-petition cannot be live: this service has no language 'fr' (it has en, es)") in refused.output
+
+    with app.app_context():
+        load_campaign_files([write(tmp_path, "demo-petition.yaml", demo(status="closed"))])
+    assert runner.invoke(args=["campaigns", "reopen", "demo-petition"]).exit_code == 0
+    with app.app_context(), pytest.raises(CampaignFileError) as caught:
+        load_campaign_files([write(tmp_path, "demo-petition.yaml", in_french)])
+    [problem] = caught.value.problems
+    assert problem.field == "content.fr" and problem.message.endswith(
+        "(demo-petition is live: it was reopened with `campaigns reopen`)")
+    assert status_of(app) == "live"
+
+
 def test_a_campaign_reopened_unfinished_before_keeps_loading_until_its_file_takes_more_away(app, tmp_path,
                                                                                           monkeypatch):
     """Reopened so by an earlier release: every start loads its file, and a new release reads

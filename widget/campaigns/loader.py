@@ -119,15 +119,21 @@ def read_campaign_file(path, languages=None):
     return definition
 
 
-def language_problems(definition, languages):
+def language_problems(definition, languages, live=None):
     """A live campaign's text in a language the service has no interface in (a typo such as
     `eng`) would never be shown: its visitors would get another language without a word. A draft
-    may be written in a language whose catalog is still to come (TRANSLATING.md)."""
-    if languages is None or definition.status != "live":
+    may be written in a language whose catalog is still to come (TRANSLATING.md). `live` says
+    whether the campaign will be live, when that is not its file's say."""
+    live = definition.status == "live" if live is None else live
+    if languages is None or not live:
         return []
-    return [(f"content.{language}", f"this service has no language '{language}' (it has {', '.join(languages)}); "
-                                    "another language comes with its own catalog: see TRANSLATING.md")
+    return [(f"content.{language}", unoffered_language(language, languages))
             for language in definition.content if language not in languages]
+
+
+def unoffered_language(language, languages):
+    return (f"this service has no language '{language}' (it has {', '.join(languages)}); "
+            "another language comes with its own catalog: see TRANSLATING.md")
 
 
 def read_campaign_files(paths, languages=None):
@@ -182,10 +188,10 @@ def load_campaign_files(paths):
         campaign = existing.get(d.slug)
         if campaign is None or d.status == "live" or status_after_loading(campaign, d.status) != "live":
             continue
-        for language, key in newly_untranslated(campaign, d):
-            where, message = untranslated_problem(language, key)
-            problems.append(Problem(str(path), where, f"{message} ({d.slug} is live: it was reopened with "
-                                                      "`campaigns reopen`)"))
+        reopened = [untranslated_problem(language, key) for language, key in newly_untranslated(campaign, d)]
+        reopened += language_problems(d, current_app.config["LANGUAGES"], live=True)
+        problems += [Problem(str(path), where, f"{message} ({d.slug} is live: it was reopened with `campaigns reopen`)")
+                     for where, message in reopened]
     if problems:
         raise CampaignFileError(problems)
 

@@ -10,6 +10,7 @@ from flask.cli import AppGroup
 from flask.cli import with_appcontext
 from sqlalchemy import select
 
+from widget.campaigns.loader import unoffered_language
 from widget.campaigns.schema import untranslated
 from widget.command_errors import reported
 from widget.embedding.partners import find_partner
@@ -122,18 +123,31 @@ def set_status(slug, status, allowed_from):
         return
     if campaign.status not in allowed_from:
         raise click.ClickException(f"{slug} is a {campaign.status} campaign; only a {allowed_from} one can be {status}")
-    missing = untranslated(campaign.content, campaign.default_language) if status == "live" else []
-    if missing:
-        # Its file could leave them out while it said closed; supporters would meet blank text.
-        listed_missing = ", ".join(f"content.{language}.{key}" for language, key in missing)
-        raise click.ClickException(f"{slug} cannot be {status}: a live campaign must be complete in each of its "
-                                   f"languages, and it lacks {listed_missing}. Complete its file, set "
-                                   "`status: live` there, and load it.")
+    if status == "live":
+        check_can_be_live(campaign)
     campaign.status = status
     db.session.commit()
     click.echo(f"{slug} is now {status}.")
     click.echo(f"Set `status: {status}` in its campaign file too, so that the two agree: loading the file "
                "changes the status again only when its `status:` line changes.")
+
+
+def check_can_be_live(campaign):
+    """A closed campaign's file is held to fewer rules than a live one's: it may leave a language
+    unfinished (supporters would meet blank text), or be written in a language this service does
+    not offer (they would never see it)."""
+    missing = [f"content.{language}.{key}"
+               for language, key in untranslated(campaign.content, campaign.default_language)]
+    if missing:
+        raise click.ClickException(f"{campaign.slug} cannot be live: a live campaign must be complete in each of "
+                                   f"its languages, and it lacks {', '.join(missing)}. Complete its file, set "
+                                   "`status: live` there, and load it.")
+    offered = current_app.config["LANGUAGES"]
+    unoffered = [language for language in campaign.languages if language not in offered]
+    if unoffered:
+        raise click.ClickException(f"{campaign.slug} cannot be live: "
+                                   f"{'; '.join(unoffered_language(language, offered) for language in unoffered)}. "
+                                   "Remove that language from its file, set `status: live` there, and load it.")
 
 
 @click.command("close")
