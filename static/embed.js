@@ -53,24 +53,32 @@
     }
   }
 
-  // A problem on our side must not wipe out what the supporter typed: say so above the form.
-  function showNotice(form, message) {
+  // A problem on our side must not wipe out what the supporter typed: say so above the form, a
+  // paragraph for each line, the first in bold when a message follows it.
+  function showNotice(form, lines) {
     var alerts = form.querySelector(".form__alerts");
     if (!alerts) return;
     var notice = document.createElement("div");
     notice.className = "notice";
     notice.setAttribute("role", "alert");
     notice.tabIndex = -1;
-    var text = document.createElement("p");
-    text.textContent = message;
-    notice.appendChild(text);
+    lines.forEach(function (line, index) {
+      var text = document.createElement("p");
+      var words = index === 0 && lines.length > 1 ? text.appendChild(document.createElement("strong")) : text;
+      words.textContent = line;
+      notice.appendChild(text);
+    });
     alerts.replaceChildren(notice);
     notice.focus();
   }
 
-  // The answer that could not be shown (a 503 page, say), or none at all: said above the form.
+  // The answer that could not be shown (a 503 or 429 page, say): its heading and its message. With
+  // no answer at all, the form's own words for a lost connection.
   function showFailure(form, answer) {
-    showNotice(form, answer ? answer.textContent.replace(/\s+/g, " ").trim() : form.getAttribute("data-network-error"));
+    var lines = answer ? Array.prototype.map.call(answer.querySelectorAll("h1, p"), function (part) {
+      return part.textContent.replace(/\s+/g, " ").trim();
+    }) : [];
+    showNotice(form, lines.length ? lines : [form.getAttribute("data-network-error")]);
   }
 
   // Mid-way through a call-in, this tab keeps its place (the signed visit token) in its session

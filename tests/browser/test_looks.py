@@ -4,6 +4,7 @@ of each is kept in artifacts/screenshots/ for people to look at."""
 import pytest
 
 from tests.browser.conftest import PHONE
+from tests.browser.conftest import app_with_campaigns
 from tests.browser.conftest import screenshot
 from tests.conftest import make_app
 from tests.servers import ThreadedServer
@@ -96,3 +97,31 @@ def test_long_words_and_long_translations_do_not_overflow(page, widget_app, widg
         campaign.content = content
         db.session.commit()
     show(page, f"{widget_server.url}/embed/demo-petition?lang=es", "petition-long-words")
+
+
+@pytest.mark.parametrize(("lang", "lines"), [
+    ("es", ["Fueron muchos intentos en poco tiempo",
+            "No se guardó nada. Espere una hora e inténtelo de nuevo."]),
+    ("en", ["That was a lot of tries in a short time",
+            "Nothing was saved. Please wait an hour and try again."]),
+])
+def test_a_limit_reached_is_said_above_the_form_as_its_page_says_it(browser, tmp_path, lang, lines):
+    """The 429 comes back inside the frame: its heading and its message, each its own line, over
+    the form as it was typed."""
+    with app_with_campaigns(tmp_path / "limited.sqlite3", RATE_LIMIT_PER_EMAIL="1 per hour") as app, \
+            ThreadedServer(app, host="127.0.0.1") as server:
+        context = browser.new_context(viewport=PHONE)
+        page = context.new_page()
+        typed = {"given_name": "Rosa", "family_name": "Gómez", "email": f"rosa.{lang}@example.org", "city": "Fresno"}
+        for attempt in range(2):
+            page.goto(f"{server.url}/embed/demo-petition?lang={lang}")
+            for name, value in typed.items():
+                page.locator(f"input[name={name}]").fill(value)
+            page.locator("button[type=submit]").click()
+            page.locator(".thanks" if attempt == 0 else ".notice").wait_for()
+        assert page.locator(".notice p").all_inner_texts() == lines
+        assert page.locator(".notice p strong").inner_text() == lines[0]
+        assert {name: page.locator(f"input[name={name}]").input_value() for name in typed} == typed
+        assert_fits_the_phone(page)
+        screenshot(page, f"petition-limit-{lang}")
+        context.close()
