@@ -429,8 +429,16 @@ def test_bad_export_dates_are_explained_in_the_organizers_language(client, runne
     page = BeautifulSoup(missing.get_data(as_text=True), "html.parser")
     # The dashboard's own words, and a way back: not the widget's "no campaign at this address".
     assert "No hay nada en esta dirección del panel." in page.get_text()
-    assert [link["href"] for link in page.find_all("a")] == ["/dashboard/?lang=es"] * 2
-    assert client.get("/dashboard/nope").status_code == 404
+    # A way back, and the same page in each language.
+    assert [link["href"] for link in page.find_all("a")] == [
+        "/dashboard/?lang=es", "/dashboard/campaigns/no-such-campaign?lang=en",
+        "/dashboard/campaigns/no-such-campaign?lang=es", "/dashboard/?lang=es"]
+    nowhere = client.get("/dashboard/nope?lang=es")
+    assert nowhere.status_code == 404
+    # An address that is no page of the dashboard's leads to the campaigns in the other language.
+    languages = BeautifulSoup(nowhere.get_data(as_text=True), "html.parser").select("nav a")
+    assert [link["href"] for link in languages] == ["/dashboard/?lang=en", "/dashboard/?lang=es"]
+    assert client.post("/dashboard/?lang=es").status_code == 405
 
 
 def test_a_partners_organizer_sees_only_that_partners_supporters(client, runner, signed, partner):

@@ -17,6 +17,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from werkzeug.exceptions import HTTPException
 
 from widget.extensions import db
+from widget.organizers.dashboard import language_address
 from widget.security.headers import allow_framing_by
 
 log = logging.getLogger(__name__)
@@ -104,7 +105,8 @@ def error_page(status, message=None):
         response.headers["Access-Control-Allow-Origin"] = "*"
         return response
     if is_dashboard(request.path):
-        return make_response(render_template("organizers/error.html", title=title, message=message), status)
+        page = render_template("organizers/error.html", title=title, message=message, language_address=language_address)
+        return make_response(page, status)
     if request.path.startswith("/embed/") and not g.get("frame_ancestors"):
         # Shown inside a partner's iframe: a translated message, not the browser's
         # "refused to connect". It holds no form, so any site may frame it.

@@ -149,8 +149,11 @@ def page_after_sign_in(slug):
 
 def language_address(code):
     """This dashboard page in another language. An export's address would download again, so it
-    leads to its campaign's page; the sign-in page keeps where signing in leads."""
+    leads to its campaign's page; the sign-in page keeps where signing in leads; an address that
+    is no page of the dashboard's (an error's) leads to the campaigns."""
     endpoint, values = request.endpoint, dict(request.view_args or {})
+    if endpoint is None or not endpoint.startswith("dashboard."):
+        return url_for("dashboard.campaigns", lang=code)
     if endpoint == "dashboard.export":
         endpoint, values = "dashboard.campaign", {"slug": values["slug"]}
     if endpoint == "dashboard.sign_in":
