@@ -19,6 +19,7 @@ from werkzeug.exceptions import HTTPException
 from widget.extensions import db
 from widget.organizers.dashboard import language_address
 from widget.security.headers import allow_framing_by
+from widget.security.limits import campaign_and_email
 
 log = logging.getLogger(__name__)
 
@@ -90,13 +91,13 @@ def outage_found(error, environ):
     return True
 
 
-def error_page(status, message=None):
-    """A translated error page (or JSON for the API) with this status, and its own message if
-    given."""
-    title, usual_message = PAGES.get(status, PAGES[500])
+def error_page(status, message=None, title=None):
+    """A translated error page (or JSON for the API) with this status, and its own message and
+    title if given."""
+    usual_title, usual_message = PAGES.get(status, PAGES[500])
     if is_dashboard(request.path):
-        title, usual_message = DASHBOARD_PAGES.get(status, (title, usual_message))
-    message = message or usual_message
+        usual_title, usual_message = DASHBOARD_PAGES.get(status, (usual_title, usual_message))
+    title, message = title or usual_title, message or usual_message
     if status == 503 and request.method == "POST":
         message = UNAVAILABLE_AFTER_POST
     if request.path.startswith("/api/") or request.path in ("/healthz", "/oembed"):
@@ -130,22 +131,45 @@ def limit_reached(error):
     """A 429 that says how long to wait: the limit's whole window, in the page and in
     Retry-After. When the oldest try in it was made is nobody else's business."""
     window = error.limit.limit.get_expiry()
-    response = error_page(429, wait_before_trying_again(window, saves=not is_dashboard(request.path)))
+    if is_dashboard(request.path):
+        refused = "sign-in"
+    elif error.limit.key_func is campaign_and_email:
+        refused = "email"
+    else:
+        refused = "form"
+    title = SAME_EMAIL_AGAIN if refused == "email" else None
+    response = error_page(429, wait_before_trying_again(window, refused), title=title)
     response.headers["Retry-After"] = str(window)
     return response
 
 
-def wait_before_trying_again(seconds, saves=True):
-    """"Please wait N minutes (or hours) and try again", rounded up; after a form that saves what
-    supporters send, first that nothing was saved."""
+#: The same email address posted again and again from one place: most likely someone who signed
+#: and was not sure it had worked. Whether it had is not said (widget/security/limits.py).
+SAME_EMAIL_AGAIN = _l("This email address was sent several times")
+
+
+def wait_before_trying_again(seconds, refused="form"):
+    """"Please wait N minutes (or hours) and try again", rounded up. A form's own refusal says
+    first that nothing was saved; the same email address's, that a signature made before counts."""
     minutes, hours = max(1, ceil(seconds / 60)), ceil(seconds / (60 * 60))
-    if saves and seconds < 60 * 60:
+    in_minutes = seconds < 60 * 60
+    if refused == "email" and in_minutes:
+        return ngettext("If you have already signed with it, your signature counts and there is nothing more to do. "
+                        "If not, please wait a minute and try again.",
+                        "If you have already signed with it, your signature counts and there is nothing more to do. "
+                        "If not, please wait %(num)s minutes and try again.", minutes)
+    if refused == "email":
+        return ngettext("If you have already signed with it, your signature counts and there is nothing more to do. "
+                        "If not, please wait an hour and try again.",
+                        "If you have already signed with it, your signature counts and there is nothing more to do. "
+                        "If not, please wait %(num)s hours and try again.", hours)
+    if refused == "form" and in_minutes:
         return ngettext("Nothing was saved. Please wait a minute and try again.",
                         "Nothing was saved. Please wait %(num)s minutes and try again.", minutes)
-    if saves:
+    if refused == "form":
         return ngettext("Nothing was saved. Please wait an hour and try again.",
                         "Nothing was saved. Please wait %(num)s hours and try again.", hours)
-    if seconds < 60 * 60:
+    if in_minutes:
         return ngettext("Please wait a minute and try again.", "Please wait %(num)s minutes and try again.", minutes)
     return ngettext("Please wait an hour and try again.", "Please wait %(num)s hours and try again.", hours)
 

@@ -100,10 +100,12 @@ def test_long_words_and_long_translations_do_not_overflow(page, widget_app, widg
 
 
 @pytest.mark.parametrize(("lang", "lines"), [
-    ("es", ["Fueron muchos intentos en poco tiempo",
-            "No se guardó nada. Espere una hora e inténtelo de nuevo."]),
-    ("en", ["That was a lot of tries in a short time",
-            "Nothing was saved. Please wait an hour and try again."]),
+    ("es", ["Este correo electrónico se envió varias veces",
+            "Si ya firmó con este correo electrónico, su firma cuenta y no tiene que hacer nada más. "
+            "Si no, espere una hora e inténtelo de nuevo."]),
+    ("en", ["This email address was sent several times",
+            "If you have already signed with it, your signature counts and there is nothing more to do. "
+            "If not, please wait an hour and try again."]),
 ])
 def test_a_limit_reached_is_said_above_the_form_as_its_page_says_it(browser, tmp_path, lang, lines):
     """The 429 comes back inside the frame: its heading and its message, each its own line, over
