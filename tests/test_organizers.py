@@ -680,10 +680,12 @@ def check_days(database_url, zone, moments, days, exported_day):
         signed_at(app, moments)
         by_day, campaign = days_counted(app)
         assert [(day.isoformat(), count) for day, count in by_day] == days
-        # An export's days are the same days: the one that ends at midnight there.
+        # An export's days are the same days: the one that ends at midnight there; and its rows
+        # say when, there, so that a spreadsheet shows each on that day.
         with app.app_context():
             exported = db.session.scalars(Scope(campaign, None, exported_day, exported_day).rows()).all()
             assert len(exported) == dict(days)[exported_day.isoformat()]
+            assert all(exports.created_date(row).startswith(exported_day.isoformat()) for row in exported)
 
 
 def test_the_dashboard_says_in_which_time_zone_its_days_begin(database_url, runner):

@@ -13,6 +13,7 @@ import io
 import json
 
 from widget.extensions import db
+from widget.organizers.days import service_zone
 from widget.storage.models import Signature
 
 BOM = "\ufeff"
@@ -37,7 +38,9 @@ def safe_cell(value):
 
 
 def created_date(row):
-    return row.created_at.isoformat(timespec="seconds").replace("+00:00", "Z")
+    """When the row was made, in the service's time zone with its offset (Z for UTC): the day a
+    spreadsheet shows is the day the dashboard and the export's dates count it on."""
+    return row.created_at.astimezone(service_zone()).isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
 def cell(row, column):
