@@ -158,6 +158,19 @@ def test_a_campaign_in_a_language_the_service_lacks_cannot_be_reopened(app, tmp_
     assert status_of(app) == "live"
 
 
+def test_a_campaign_reopened_in_another_language_before_keeps_loading(app, tmp_path):
+    """Reopened by an earlier release with a language the service lacks, a campaign's file still
+    loads unchanged: `setup` runs on every start, and must not stop every campaign for it."""
+    in_french = demo(status="closed")
+    in_french["content"]["fr"] = in_french["content"]["en"]
+    with app.app_context():
+        load_campaign_files([write(tmp_path, "demo-petition.yaml", in_french)])
+        db.session.execute(update(Campaign).where(Campaign.slug == "demo-petition").values(status="live"))
+        db.session.commit()
+        load_campaign_files([write(tmp_path, "demo-petition.yaml", {**in_french, "goal": 5})])
+    assert status_of(app) == "live"
+
+
 def test_a_campaign_reopened_unfinished_before_keeps_loading_until_its_file_takes_more_away(app, tmp_path,
                                                                                           monkeypatch):
     """Reopened so by an earlier release: every start loads its file, and a new release reads

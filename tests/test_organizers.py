@@ -439,6 +439,15 @@ def test_bad_export_dates_are_explained_in_the_organizers_language(client, runne
     languages = BeautifulSoup(nowhere.get_data(as_text=True), "html.parser").select("nav a")
     assert [link["href"] for link in languages] == ["/dashboard/?lang=en", "/dashboard/?lang=es"]
     assert client.post("/dashboard/?lang=es").status_code == 405
+    # An error on an address only posted to, or one that downloads, leads to a page to read.
+    too_big = client.post("/dashboard/sign-out?lang=es", data={"x": "a" * 100_000})
+    assert too_big.status_code == 413
+    languages = BeautifulSoup(too_big.get_data(as_text=True), "html.parser").select("nav a")
+    assert [link["href"] for link in languages] == ["/dashboard/?lang=en", "/dashboard/?lang=es"]
+    unknown = client.get("/dashboard/campaigns/demo-petition/delivery.csv?language=zz&lang=es")
+    assert unknown.status_code == 404
+    languages = BeautifulSoup(unknown.get_data(as_text=True), "html.parser").select("nav a")
+    assert languages[0]["href"] == "/dashboard/campaigns/demo-petition?lang=en"
 
 
 def test_a_partners_organizer_sees_only_that_partners_supporters(client, runner, signed, partner):
@@ -686,6 +695,7 @@ def check_days(database_url, zone, moments, days, exported_day):
             exported = db.session.scalars(Scope(campaign, None, exported_day, exported_day).rows()).all()
             assert len(exported) == dict(days)[exported_day.isoformat()]
             assert all(exports.created_date(row).startswith(exported_day.isoformat()) for row in exported)
+            assert all(datetime.fromisoformat(exports.created_date(row)) == row.created_at for row in exported)
 
 
 def test_the_dashboard_says_in_which_time_zone_its_days_begin(database_url, runner):

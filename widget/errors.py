@@ -17,7 +17,6 @@ from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from werkzeug.exceptions import HTTPException
 
 from widget.extensions import db
-from widget.organizers.dashboard import language_address
 from widget.security.headers import allow_framing_by
 from widget.security.limits import campaign_and_email
 
@@ -106,8 +105,7 @@ def error_page(status, message=None, title=None):
         response.headers["Access-Control-Allow-Origin"] = "*"
         return response
     if is_dashboard(request.path):
-        page = render_template("organizers/error.html", title=title, message=message, language_address=language_address)
-        return make_response(page, status)
+        return make_response(render_template("organizers/error.html", title=title, message=message), status)
     if request.path.startswith("/embed/") and not g.get("frame_ancestors"):
         # Shown inside a partner's iframe: a translated message, not the browser's
         # "refused to connect". It holds no form, so any site may frame it.

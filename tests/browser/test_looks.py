@@ -100,7 +100,7 @@ def test_long_words_and_long_translations_do_not_overflow(page, widget_app, widg
 
 
 @pytest.mark.parametrize(("lang", "lines"), [
-    ("es", ["Este correo electrónico se envió varias veces",
+    ("es", ["Esta dirección de correo electrónico se envió varias veces",
             "Si ya firmó con este correo electrónico, su firma cuenta y no tiene que hacer nada más. "
             "Si no, espere una hora e inténtelo de nuevo."]),
     ("en", ["This email address was sent several times",

@@ -119,13 +119,11 @@ def read_campaign_file(path, languages=None):
     return definition
 
 
-def language_problems(definition, languages, live=None):
+def language_problems(definition, languages):
     """A live campaign's text in a language the service has no interface in (a typo such as
     `eng`) would never be shown: its visitors would get another language without a word. A draft
-    may be written in a language whose catalog is still to come (TRANSLATING.md). `live` says
-    whether the campaign will be live, when that is not its file's say."""
-    live = definition.status == "live" if live is None else live
-    if languages is None or not live:
+    may be written in a language whose catalog is still to come (TRANSLATING.md)."""
+    if languages is None or definition.status != "live":
         return []
     return [(f"content.{language}", unoffered_language(language, languages))
             for language in definition.content if language not in languages]
@@ -189,7 +187,10 @@ def load_campaign_files(paths):
         if campaign is None or d.status == "live" or status_after_loading(campaign, d.status) != "live":
             continue
         reopened = [untranslated_problem(language, key) for language, key in newly_untranslated(campaign, d)]
-        reopened += language_problems(d, current_app.config["LANGUAGES"], live=True)
+        # Nor add a language the service does not offer (one it had already is not held against it).
+        offered = current_app.config["LANGUAGES"]
+        reopened += [(f"content.{language}", unoffered_language(language, offered))
+                     for language in d.content if language not in offered and language not in campaign.content]
         problems += [Problem(str(path), where, f"{message} ({d.slug} is live: it was reopened with `campaigns reopen`)")
                      for where, message in reopened]
     if problems:

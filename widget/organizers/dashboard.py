@@ -147,14 +147,21 @@ def page_after_sign_in(slug):
     return here("dashboard.campaigns")
 
 
+#: Addresses that download a file rather than show a page.
+DOWNLOADS = {"dashboard.export", "dashboard.delivery_list"}
+
+
+@blueprint.app_template_global()
 def language_address(code):
-    """This dashboard page in another language. An export's address would download again, so it
+    """This dashboard page in another language. A download's address would download again, so it
     leads to its campaign's page; the sign-in page keeps where signing in leads; an address that
-    is no page of the dashboard's (an error's) leads to the campaigns."""
+    is no page of the dashboard's, or one only posted to (an error's), leads to the campaigns.
+    Global to every template: the error pages are rendered outside the blueprint."""
     endpoint, values = request.endpoint, dict(request.view_args or {})
-    if endpoint is None or not endpoint.startswith("dashboard."):
+    rule = request.url_rule
+    if endpoint is None or not endpoint.startswith("dashboard.") or rule is None or "GET" not in rule.methods:
         return url_for("dashboard.campaigns", lang=code)
-    if endpoint == "dashboard.export":
+    if endpoint in DOWNLOADS:
         endpoint, values = "dashboard.campaign", {"slug": values["slug"]}
     if endpoint == "dashboard.sign_in":
         values["campaign"] = request.args.get("campaign")
@@ -170,10 +177,11 @@ def dashboard_helpers():
     signed_in_now = current_organizer() is not None
     return {
         "here": here,
-        "language_address": language_address,
         "zone_label": zone_label,
         "signed_in": signed_in_now,
-        "sign_out_form": SignOutForm() if signed_in_now else None,
+        # Only its token is shown: it reads nothing posted, which on an error page (a body too
+        # large, say) would raise the error again.
+        "sign_out_form": SignOutForm(formdata=None) if signed_in_now else None,
         "status_names": STATUS_NAMES,
         "format_names": FORMAT_NAMES,
         "public_statuses": PUBLIC_STATUSES,
