@@ -94,7 +94,8 @@ def error_page(status, message=None, title=None):
     """A translated error page (or JSON for the API) with this status, and its own message and
     title if given."""
     usual_title, usual_message = PAGES.get(status, PAGES[500])
-    if is_dashboard(request.path):
+    dashboard = is_dashboard(request.path)
+    if dashboard:
         usual_title, usual_message = DASHBOARD_PAGES.get(status, (usual_title, usual_message))
     title, message = title or usual_title, message or usual_message
     if status == 503 and request.method == "POST":
@@ -104,7 +105,7 @@ def error_page(status, message=None, title=None):
         # Readable from any site, like the answers: the loader must see a 404 as a 404.
         response.headers["Access-Control-Allow-Origin"] = "*"
         return response
-    if is_dashboard(request.path):
+    if dashboard:
         return make_response(render_template("organizers/error.html", title=title, message=message), status)
     if request.path.startswith("/embed/") and not g.get("frame_ancestors"):
         # Shown inside a partner's iframe: a translated message, not the browser's

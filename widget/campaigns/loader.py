@@ -125,13 +125,14 @@ def language_problems(definition, languages):
     may be written in a language whose catalog is still to come (TRANSLATING.md)."""
     if languages is None or definition.status != "live":
         return []
-    return [(f"content.{language}", unoffered_language(language, languages))
-            for language in definition.content if language not in languages]
+    return unoffered_languages(definition.content, languages)
 
 
-def unoffered_language(language, languages):
-    return (f"this service has no language '{language}' (it has {', '.join(languages)}); "
-            "another language comes with its own catalog: see TRANSLATING.md")
+def unoffered_languages(written, offered):
+    """(field, message) for each language a campaign is written in that the service does not offer."""
+    return [(f"content.{language}", f"this service has no language '{language}' (it has {', '.join(offered)}); "
+                                    "another language comes with its own catalog: see TRANSLATING.md")
+            for language in written if language not in offered]
 
 
 def read_campaign_files(paths, languages=None):
@@ -188,9 +189,8 @@ def load_campaign_files(paths):
             continue
         reopened = [untranslated_problem(language, key) for language, key in newly_untranslated(campaign, d)]
         # Nor add a language the service does not offer (one it had already is not held against it).
-        offered = current_app.config["LANGUAGES"]
-        reopened += [(f"content.{language}", unoffered_language(language, offered))
-                     for language in d.content if language not in offered and language not in campaign.content]
+        added = [language for language in d.content if language not in campaign.content]
+        reopened += unoffered_languages(added, current_app.config["LANGUAGES"])
         problems += [Problem(str(path), where, f"{message} ({d.slug} is live: it was reopened with `campaigns reopen`)")
                      for where, message in reopened]
     if problems:

@@ -10,7 +10,7 @@ from flask.cli import AppGroup
 from flask.cli import with_appcontext
 from sqlalchemy import select
 
-from widget.campaigns.loader import unoffered_language
+from widget.campaigns.loader import unoffered_languages
 from widget.campaigns.schema import untranslated
 from widget.command_errors import reported
 from widget.embedding.partners import find_partner
@@ -142,11 +142,9 @@ def check_can_be_live(campaign):
         raise click.ClickException(f"{campaign.slug} cannot be live: a live campaign must be complete in each of "
                                    f"its languages, and it lacks {', '.join(missing)}. Complete its file, set "
                                    "`status: live` there, and load it.")
-    offered = current_app.config["LANGUAGES"]
-    unoffered = [language for language in campaign.languages if language not in offered]
+    unoffered = unoffered_languages(campaign.languages, current_app.config["LANGUAGES"])
     if unoffered:
-        raise click.ClickException(f"{campaign.slug} cannot be live: "
-                                   f"{'; '.join(unoffered_language(language, offered) for language in unoffered)}. "
+        raise click.ClickException(f"{campaign.slug} cannot be live: {'; '.join(message for _, message in unoffered)}. "
                                    "Remove that language from its file, set `status: live` there, and load it.")
 
 
